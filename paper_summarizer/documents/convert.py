@@ -1,0 +1,50 @@
+"""Bytes to markdown with markitdown; a failed or empty conversion is the user's bad input."""
+
+from __future__ import annotations
+
+import io
+import re
+import warnings
+
+from paper_summarizer.documents.sources import Fetched
+from paper_summarizer.errors import SourceError
+
+MIN_TEXT_CHARS = 200
+_MIMETYPES = {".pdf": "application/pdf", ".html": "text/html", ".htm": "text/html"}
+
+
+def to_markdown(doc: Fetched, label: str) -> tuple[str, str]:
+    """(markdown, title)."""
+    from markitdown import MarkItDown, StreamInfo
+
+    if doc.extension == ".pdf" and not doc.data.lstrip().startswith(b"%PDF-"):
+        raise SourceError(f"{label} is not a PDF (its contents do not start with %PDF-)")
+    info = StreamInfo(extension=doc.extension or None, mimetype=_MIMETYPES.get(doc.extension), url=doc.url or None)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            result = MarkItDown(enable_plugins=True).convert_stream(io.BytesIO(doc.data), stream_info=info)
+    except Exception as exc:  # markitdown wraps every converter's failure differently
+        reason = str(exc).strip().splitlines()
+        raise SourceError(f"cannot convert {label}: {_reason(reason)}") from exc
+    text = (result.markdown or "").strip()
+    if len(re.sub(r"\s+", "", text)) < MIN_TEXT_CHARS:
+        raise SourceError(
+            f"{label} has no extractable text (a scanned PDF needs OCR first)"
+            if doc.extension == ".pdf"
+            else f"{label} has almost no text to summarize"
+        )
+    return text, (result.title or first_heading(text) or "").strip()
+
+
+def _reason(lines: list[str]) -> str:
+    # markitdown's messages start with a generic banner; the cause is on a later line.
+    useful = [line for line in lines if line and not line.startswith(("File conversion failed", "Traceback"))]
+    return (useful[-1] if useful else "unsupported or damaged file")[:200]
+
+
+def first_heading(markdown: str) -> str:
+    for line in markdown.splitlines():
+        if line.startswith("# "):
+            return line[2:].strip()
+    return next((line.strip() for line in markdown.splitlines() if line.strip()), "")[:200]

@@ -1,0 +1,46 @@
+"""Paper text, stored once per paper in a LangGraph store and keyed by the SHA-256 of the
+source bytes. The graph state carries only the key, so checkpoints do not grow with the paper,
+and summarizing the same bytes again (another model, a resumed run) skips conversion."""
+
+from __future__ import annotations
+
+import hashlib
+
+from langgraph.store.base import BaseStore
+
+from paper_summarizer.documents import convert, sources
+from paper_summarizer.errors import SourceError
+from paper_summarizer.state import PaperRef
+
+# Bump when conversion changes, so old cached text is not reused.
+CONVERTER_VERSION = "1"
+NAMESPACE = ("papers", f"v{CONVERTER_VERSION}")
+
+
+def load(source_text: str, store: BaseStore, *, allow_local_files: bool, max_bytes: int) -> PaperRef:
+    source = sources.parse(source_text)
+    fetched = sources.fetch(source, allow_local_files=allow_local_files, max_bytes=max_bytes)
+    key = hashlib.sha256(fetched.data).hexdigest()
+    item = store.get(NAMESPACE, key)
+    if item is None:
+        text, title = convert.to_markdown(fetched, source.text)
+        store.put(NAMESPACE, key, {"text": text, "title": title}, index=False)
+    else:
+        text, title = item.value["text"], item.value["title"]
+    return PaperRef(
+        key=key,
+        title=title,
+        name=fetched.name,
+        source_url=fetched.url,
+        arxiv_id=source.location if source.kind == "arxiv" else "",
+        chars=len(text),
+        words=len(text.split()),
+        notice="",
+    )
+
+
+def text(store: BaseStore, paper: PaperRef) -> str:
+    item = store.get(NAMESPACE, paper["key"])
+    if item is None:
+        raise SourceError(f"the text of {paper['title']!r} is no longer in the store; start a new run")
+    return str(item.value["text"])

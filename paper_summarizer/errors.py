@@ -1,0 +1,52 @@
+"""Errors a user can cause, typed so the edges (CLI, API) turn them into one-line messages."""
+
+from __future__ import annotations
+
+
+class PaperSummarizerError(Exception):
+    """Base class; `exit_code` is what the CLI exits with."""
+
+    exit_code = 1
+
+
+class BadInputError(PaperSummarizerError):
+    """Bad input or usage: the user can fix it by changing what they passed."""
+
+    exit_code = 2
+
+
+class SourceError(BadInputError):
+    """The paper cannot be read: missing file, bad URL, unreadable PDF, ..."""
+
+
+class ModelConfigError(BadInputError):
+    """The model cannot be set up: unknown provider, missing API key, ..."""
+
+
+class ThreadNotFoundError(BadInputError):
+    """No stored run has this thread ID."""
+
+
+def describe(exc: BaseException) -> tuple[str, int]:
+    """One line and an exit code for any exception that reaches the edge."""
+    if isinstance(exc, PaperSummarizerError):
+        return str(exc), exc.exit_code
+    try:
+        import openai
+    except ImportError:  # pragma: no cover - openai comes with langchain-openai
+        openai = None  # type: ignore[assignment]
+    if openai is not None and isinstance(exc, openai.APIStatusError):
+        hint = {
+            401: "check the API key",
+            403: "the key has no access to this model",
+            404: "check the model name and base URL",
+        }.get(exc.status_code, "")
+        detail = _first_line(getattr(exc, "message", "") or str(exc))
+        return f"model API error {exc.status_code}: {detail}" + (f" ({hint})" if hint else ""), 1
+    if openai is not None and isinstance(exc, openai.APIConnectionError):
+        return f"cannot reach the model API: {_first_line(str(exc))}", 1
+    return f"{type(exc).__name__}: {_first_line(str(exc))}", 1
+
+
+def _first_line(text: str) -> str:
+    return (text.strip().splitlines() or [""])[0][:300]

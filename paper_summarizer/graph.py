@@ -1,0 +1,47 @@
+"""The summarize -> evaluate -> refine loop, wired.
+
+fetch -> generate -> evaluate --route--> END (PASS, or the round cap)
+            ^                   |------> review (human_review on) --route--> ...
+            '-------------------'   (NEEDS_IMPROVEMENT / FAIL, rounds left)
+"""
+
+from __future__ import annotations
+
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.store.base import BaseStore
+from langgraph.types import RetryPolicy
+
+from paper_summarizer.context import Context
+from paper_summarizer.models import is_transient
+from paper_summarizer.nodes.evaluate import evaluate
+from paper_summarizer.nodes.fetch import fetch
+from paper_summarizer.nodes.generate import generate
+from paper_summarizer.nodes.review import review
+from paper_summarizer.nodes.route import route
+from paper_summarizer.state import InputState, State
+
+# 429s, 5xx and timeouts are retried with backoff; 401 or an unknown model fail at once.
+MODEL_RETRY = RetryPolicy(max_attempts=4, initial_interval=1.0, retry_on=is_transient)
+
+builder = StateGraph(State, input_schema=InputState, context_schema=Context)
+builder.add_node("fetch", fetch)
+builder.add_node("generate", generate, retry_policy=MODEL_RETRY)
+builder.add_node("evaluate", evaluate, retry_policy=MODEL_RETRY)
+builder.add_node("review", review)
+builder.add_edge(START, "fetch")
+builder.add_edge("fetch", "generate")
+builder.add_edge("generate", "evaluate")
+builder.add_conditional_edges("evaluate", route, ["generate", "review", END])
+builder.add_conditional_edges("review", route, ["generate", END])
+
+
+def build_graph(
+    checkpointer: BaseCheckpointSaver[str] | None = None, store: BaseStore | None = None
+) -> CompiledStateGraph[State, Context, InputState, State]:
+    return builder.compile(checkpointer=checkpointer, store=store, name="paper-summarizer")
+
+
+# For LangGraph Server / `langgraph dev`, which supplies its own checkpointer and store.
+graph = build_graph()

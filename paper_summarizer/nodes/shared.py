@@ -1,0 +1,44 @@
+"""What the writer and the judge both need: which models, the store, and the paper as the
+prompt shows it (the same text for both, so their prompts share a cacheable prefix)."""
+
+from __future__ import annotations
+
+from langchain_core.language_models import BaseChatModel
+from langgraph.runtime import Runtime
+from langgraph.store.base import BaseStore
+from langgraph.store.memory import InMemoryStore
+
+from paper_summarizer import models
+from paper_summarizer.context import Context
+from paper_summarizer.documents import budget, library
+from paper_summarizer.state import PaperRef
+
+# A graph invoked without a store (e.g. the bare `graph` object from Python) still works
+# within one process; build_graph() and LangGraph Server supply a persistent one.
+_PROCESS_STORE = InMemoryStore()
+
+
+def store_of(runtime: Runtime[Context]) -> BaseStore:
+    return runtime.store if runtime.store is not None else _PROCESS_STORE
+
+
+def writer_name(ctx: Context) -> str:
+    return models.choose(ctx.model).name
+
+
+def judge_name(ctx: Context) -> str:
+    return ctx.evaluator_model or writer_name(ctx)
+
+
+def chat_model(name: str, ctx: Context) -> BaseChatModel:
+    return models.load(name, "" if name == models.LOCAL else ctx.base_url, ctx.max_output_tokens)
+
+
+def paper_for_prompt(store: BaseStore, paper: PaperRef, ctx: Context) -> tuple[str, str]:
+    """(paper text that fits both models' context, notice if it was shortened)."""
+    window = min(
+        models.context_window(writer_name(ctx), ctx.context_window),
+        models.context_window(judge_name(ctx), ctx.context_window),
+    )
+    room = budget.paper_budget(window, models.max_output_tokens(writer_name(ctx), ctx.max_output_tokens))
+    return budget.fit(library.text(store, paper), room)

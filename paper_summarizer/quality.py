@@ -1,0 +1,177 @@
+"""Checks that code can make better than any judge: counted, not opined. Pure functions of text."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from paper_summarizer.state import Check, NumberCheck
+
+MAX_VERBATIM_WORDS = 40
+MIN_DISTINCT_TRIGRAMS = 0.5
+WRAPPER_TAGS = re.compile(r"</?\s*(RESPONSE|think|summary|paper)\s*>", re.IGNORECASE)
+_HEADING = re.compile(r"^(#{1,6})\s+\S")
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’.\-]*")
+
+
+def words(text: str) -> list[str]:
+    return [w.lower().strip(".'’-") for w in _WORD.findall(text)]
+
+
+def gates(summary: str, paper: str, *, min_words: int, min_sections: int) -> list[Check]:
+    """Every deterministic gate, passed or not, in a fixed order."""
+    return [
+        _word_count(summary, min_words),
+        _title(summary),
+        _sections(summary, min_sections),
+        _empty_sections(summary),
+        _wrapper_tags(summary),
+        _verbatim(summary, paper),
+        _repetition(summary),
+    ]
+
+
+def _check(name: str, problem: str) -> Check:
+    return Check(name=name, passed=not problem, detail=problem or "ok")
+
+
+def _headings(summary: str) -> list[tuple[int, int, str]]:
+    """(line index, level, text) of each markdown heading."""
+    out = []
+    for i, line in enumerate(summary.splitlines()):
+        match = _HEADING.match(line.strip())
+        if match:
+            out.append((i, len(match.group(1)), line.strip()))
+    return out
+
+
+def _word_count(summary: str, min_words: int) -> Check:
+    n = len(words(re.sub(r"^#+\s*", "", summary, flags=re.MULTILINE)))
+    return _check("word_count", "" if n >= min_words else f"{n} words, needs at least {min_words}")
+
+
+def _title(summary: str) -> Check:
+    lines = [line.strip() for line in summary.splitlines() if line.strip()]
+    titles = [h for h in _headings(summary) if h[1] == 1]
+    if not lines or not re.match(r"#\s+\S", lines[0]):
+        return _check("title", "the first line must be a single '# ' title")
+    if len(titles) > 1:
+        return _check("title", f"{len(titles)} '# ' titles; use one title and '##' sections")
+    return _check("title", "")
+
+
+def _sections(summary: str, min_sections: int) -> Check:
+    n = sum(1 for h in _headings(summary) if h[1] in (2, 3))
+    if n >= min_sections:
+        return _check("sections", "")
+    if n == 0:
+        return _check("sections", f"no section headings; add at least {min_sections} '##' sections")
+    return _check("sections", f"{n} section headings, needs at least {min_sections}")
+
+
+def _empty_sections(summary: str) -> Check:
+    lines = summary.splitlines()
+    heads = _headings(summary)
+    empty = []
+    for n, (i, level, text) in enumerate(heads):
+        end = next((j for j, lv, _ in heads[n + 1 :] if lv <= level), len(lines))
+        body = [
+            line for k, line in enumerate(lines[i + 1 : end], i + 1)
+            if line.strip() and not any(k == j for j, _, _ in heads)
+        ]  # fmt: skip
+        if not body:
+            empty.append(text)
+    return _check("empty_sections", "empty sections: " + "; ".join(empty) if empty else "")
+
+
+def _wrapper_tags(summary: str) -> Check:
+    tags = sorted({m.group(0) for m in WRAPPER_TAGS.finditer(summary)})
+    return _check("wrapper_tags", "leftover tags: " + " ".join(tags) if tags else "")
+
+
+def _verbatim(summary: str, paper: str) -> Check:
+    run = longest_shared_run(words(summary), words(paper), MAX_VERBATIM_WORDS + 1)
+    if len(run) <= MAX_VERBATIM_WORDS:
+        return _check("verbatim", "")
+    quote = " ".join(run[:12])
+    return _check(
+        "verbatim",
+        f'copies {len(run)} consecutive words from the paper ("{quote} …"); say it in your own words',
+    )
+
+
+def longest_shared_run(a: list[str], b: list[str], k: int) -> list[str]:
+    """The longest run of words of `a` that also stands in `b`, if it is at least k long."""
+    if len(a) < k or len(b) < k:
+        return []
+    seen = {tuple(b[i : i + k]) for i in range(len(b) - k + 1)}
+    best: list[str] = []
+    i = 0
+    while i <= len(a) - k:
+        if tuple(a[i : i + k]) in seen:
+            j = i + k
+            # Grow while the next window is also in the paper (a run, not exact contiguity
+            # in b, which is close enough for a gate whose threshold is 40 words).
+            while j < len(a) and tuple(a[j - k + 1 : j + 1]) in seen:
+                j += 1
+            if j - i > len(best):
+                best = a[i:j]
+            i = j
+        else:
+            i += 1
+    return best
+
+
+def _repetition(summary: str) -> Check:
+    sentences = [" ".join(words(s)) for s in re.split(r"(?<=[.!?])\s+|\n+", summary) if len(words(s)) >= 5]
+    repeated = [s for s, n in Counter(sentences).items() if n > 1]
+    if repeated:
+        return _check("repetition", f'repeats a sentence or line: "{repeated[0][:80]}"')
+    tokens = words(summary)
+    trigrams = list(zip(tokens, tokens[1:], tokens[2:], strict=False))
+    if len(trigrams) >= 60:
+        ratio = len(set(trigrams)) / len(trigrams)
+        if ratio < MIN_DISTINCT_TRIGRAMS:
+            return _check("repetition", f"repetitive text: only {ratio:.0%} distinct word triples")
+    return _check("repetition", "")
+
+
+# --- grounding: numbers must come from the paper -------------------------------------------
+
+_NUMBER = re.compile(
+    r"(?<![\w.])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+    r"(?:\s?(?P<unit>%|×|x\b|percent\b|times\b|[kKMB]\b|billion\b|million\b))?"
+    r"(?:\s+(?P<word>[A-Za-z][A-Za-z\-]{2,}))?"
+)
+_UNIT_CLASS = {"%": "%", "percent": "%", "×": "×", "x": "×", "times": "×"}
+_STOP = {"and", "the", "for", "with", "from", "than", "that", "was", "were", "are", "which"}
+
+
+def _normal(num: str) -> str:
+    num = num.replace(",", "")
+    return num.rstrip("0").rstrip(".") if "." in num else num
+
+
+def grounding(summary: str, paper: str) -> list[NumberCheck]:
+    """Each number the summary states, and whether the paper states it with the same unit."""
+    paper_hits: dict[str, list[tuple[str, str, int]]] = {}
+    for m in _NUMBER.finditer(paper):
+        unit = _UNIT_CLASS.get((m.group("unit") or "").lower(), "")
+        paper_hits.setdefault(_normal(m.group("num")), []).append((unit, "", m.start()))
+    low_paper = paper.lower()
+    results: list[NumberCheck] = []
+    for line in summary.splitlines():
+        if line.lstrip().startswith("#"):
+            continue  # heading numbers are section numbering, not claims
+        for m in _NUMBER.finditer(line):
+            num, raw_unit = m.group("num"), (m.group("unit") or "")
+            unit = _UNIT_CLASS.get(raw_unit.lower(), "")
+            if not unit and len(num.replace(",", "").replace(".", "")) < 2:
+                continue  # "3 sections", "2 models": too common to check usefully
+            word = (m.group("word") or "").lower()
+            hits = [h for h in paper_hits.get(_normal(num), []) if not unit or h[0] == unit]
+            if hits and word and word not in _STOP and not unit:
+                stem = word[:5]
+                hits = [h for h in hits if stem in low_paper[max(0, h[2] - 80) : h[2] + 80]]
+            results.append(NumberCheck(number=num + raw_unit, context=m.group(0).strip(), found=bool(hits)))
+    return results

@@ -1,0 +1,76 @@
+"""What the graph carries from node to node. The paper's text is not here: it lives once in the
+store under `PaperRef.key`, so checkpoints stay small however long the paper is."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, TypedDict
+
+Evaluation = Literal["PASS", "NEEDS_IMPROVEMENT", "FAIL"]
+
+
+class Check(TypedDict):
+    name: str
+    passed: bool
+    detail: str
+
+
+class NumberCheck(TypedDict):
+    number: str
+    context: str
+    found: bool
+
+
+class Usage(TypedDict):
+    input_tokens: int
+    output_tokens: int
+    reasoning_tokens: int
+
+
+class Verdict(TypedDict):
+    evaluation: Evaluation
+    feedback: str
+    gates: list[Check]
+    grounding: list[NumberCheck]
+    criteria: list[Check]
+    judge_model: str
+    usage: Usage
+
+
+class Attempt(TypedDict, total=False):
+    round: int
+    summary: str
+    reasoning: str
+    model: str
+    usage: Usage
+    verdict: Verdict
+    review: str
+
+
+class PaperRef(TypedDict):
+    key: str  # SHA-256 of the source bytes: where the text lives in the store
+    title: str
+    name: str  # file-name-safe stem for the outputs
+    source_url: str
+    arxiv_id: str
+    chars: int
+    words: int
+    notice: str  # what was shortened or condensed, for the reader
+
+
+def upsert_attempts(current: list[Attempt], update: list[Attempt]) -> list[Attempt]:
+    """Merge attempts by round: generate adds a round, evaluate and review fill in its verdict."""
+    merged = {a["round"]: a for a in current}
+    for attempt in update:
+        merged[attempt["round"]] = {**merged.get(attempt["round"], {}), **attempt}
+    return [merged[r] for r in sorted(merged)]
+
+
+class InputState(TypedDict):
+    source: str
+
+
+class State(InputState, total=False):
+    paper: PaperRef
+    attempts: Annotated[list[Attempt], upsert_attempts]
+    max_iterations: int
+    human_review: bool

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.factories import write_paper
+from tests.scripted_server import Script, ScriptedServer
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE_PAPER = REPO / "examples" / "sample-paper.pdf"
+
+
+@pytest.fixture(autouse=True)
+def _offline_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # Tests never pick a model or a database from the developer's environment.
+    for name in list(os.environ):
+        if name.endswith("_API_KEY") or name.startswith(("PAPER_SUMMARIZER_", "LANGSMITH_", "LANGCHAIN_")):
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PAPER_SUMMARIZER_CHECKPOINT_DB", str(tmp_path / "default-checkpoints.sqlite"))
+    monkeypatch.setenv("PAPER_SUMMARIZER_ARXIV_BASE", "http://127.0.0.1:9")  # refused, never the internet
+
+
+@pytest.fixture
+def paper(tmp_path: Path) -> Path:
+    return write_paper(tmp_path)
+
+
+@pytest.fixture
+def scripted() -> Iterator[list[ScriptedServer]]:
+    """Start scripted servers: `server = start(script)`; all are stopped after the test."""
+    servers: list[ScriptedServer] = []
+    yield servers
+    for server in servers:
+        server.stop()
+
+
+def start(servers: list[ScriptedServer], script: Script) -> ScriptedServer:
+    server = ScriptedServer(script).start()
+    servers.append(server)
+    return server

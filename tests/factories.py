@@ -1,0 +1,127 @@
+"""Test material the tests make themselves: papers and summaries with known properties."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+_VOCAB = [
+    "model",
+    "data",
+    "training",
+    "attention",
+    "layer",
+    "result",
+    "method",
+    "paper",
+    "student",
+    "idea",
+    "network",
+    "signal",
+    "value",
+    "error",
+    "test",
+    "benchmark",
+    "score",
+    "speed",
+    "memory",
+    "token",
+    "context",
+    "judge",
+    "writer",
+    "summary",
+    "claim",
+    "number",
+    "table",
+    "figure",
+    "section",
+    "problem",
+    "approach",
+    "limit",
+    "future",
+    "reason",
+    "design",
+    "choice",
+    "step",
+    "graph",
+    "loop",
+    "round",
+    "verdict",
+    "feedback",
+    "reader",
+    "text",
+    "word",
+    "title",
+    "heading",
+    "structure",
+    "clear",
+    "simple",
+    "useful",
+    "careful",
+    "small",
+    "large",
+    "fast",
+    "slow",
+    "early",
+    "late",
+    "new",
+    "old",
+    "first",
+    "second",
+    "third",
+    "main",
+    "minor",
+]
+
+
+def prose(n_words: int, seed: int = 0) -> str:
+    """Varied sentences: no repeated sentence and nearly all word triples distinct."""
+    rng = random.Random(seed)
+    words = [rng.choice(_VOCAB) for _ in range(n_words)]
+    sentences = [" ".join(words[i : i + 10]) for i in range(0, n_words, 10)]
+    return " ".join(s[0].upper() + s[1:] + "." for s in sentences)
+
+
+def summary(n_words: int = 120, sections: int = 3, title: str = "A Clear Summary", seed: int = 1) -> str:
+    per = max(1, n_words // sections)
+    body = "\n\n".join(f"## Part {i + 1}\n\n{prose(per, seed * 100 + i)}" for i in range(sections))
+    return f"# {title}\n\n{body}\n"
+
+
+PAPER_MD = """# Gated Judges for Summaries
+
+## Abstract
+
+We study judges. Gates rejected 46% of drafts and cut judge tokens by 38%. The method is 4× cheaper.
+
+## 1 Introduction
+
+{intro}
+
+## 2 Method
+
+{method}
+
+## 3 Results
+
+We measured 120 summaries of 40 papers. {results}
+
+## 4 Conclusion
+
+{conclusion}
+"""
+
+
+def paper_markdown(seed: int = 7) -> str:
+    return PAPER_MD.format(
+        intro=prose(150, seed),
+        method=prose(200, seed + 1),
+        results=prose(150, seed + 2),
+        conclusion=prose(80, seed + 3),
+    )
+
+
+def write_paper(directory: Path, name: str = "paper.md", text: str | None = None) -> Path:
+    path = directory / name
+    path.write_text(text if text is not None else paper_markdown(), encoding="utf-8")
+    return path

@@ -1,0 +1,142 @@
+"""A small OpenAI-compatible chat server for tests: it answers from a script, on 127.0.0.1,
+and records every request, so the real langchain-openai / langchain-deepseek clients and the
+real HTTP path are exercised without a network."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Reply:
+    content: str = ""
+    reasoning: str | None = None  # sent as DeepSeek's `reasoning_content`
+    status: int = 200
+    delay: float = 0.0
+
+
+Script = Callable[[dict[str, Any], int], Reply]  # (request body, request number) -> reply
+
+
+@dataclass
+class ScriptedServer:
+    script: Script
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    url: str = ""
+    _httpd: ThreadingHTTPServer | None = None
+
+    def start(self) -> ScriptedServer:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                with lock:
+                    server.requests.append(body)
+                    number = len(server.requests)
+                reply = server.script(body, number)
+                time.sleep(reply.delay)
+                if reply.status != 200:
+                    self._send(reply.status, {"error": {"message": f"scripted {reply.status}", "type": "scripted"}})
+                elif body.get("stream"):
+                    self._stream(body, reply)
+                else:
+                    message: dict[str, Any] = {"role": "assistant", "content": reply.content}
+                    if reply.reasoning is not None:
+                        message["reasoning_content"] = reply.reasoning
+                    self._send(200, {
+                        "id": f"chatcmpl-{number}", "object": "chat.completion", "created": 0,
+                        "model": body.get("model", "scripted"),
+                        "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+                        "usage": _usage(body, reply),
+                    })  # fmt: skip
+
+            def _send(self, status: int, payload: dict[str, Any]) -> None:
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _stream(self, body: dict[str, Any], reply: Reply) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.end_headers()
+                base = {
+                    "id": "chatcmpl-s",
+                    "object": "chat.completion.chunk",
+                    "created": 0,
+                    "model": body.get("model", "scripted"),
+                }
+                pieces = [reply.content[i : i + 40] for i in range(0, len(reply.content), 40)] or [""]
+                for piece in pieces:
+                    chunk = {**base, "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
+                    self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                final = {
+                    **base,
+                    "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+                    "usage": _usage(body, reply),
+                }
+                self.wfile.write(f"data: {json.dumps(final)}\n\ndata: [DONE]\n\n".encode())
+
+        lock = threading.Lock()
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
+        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+
+    def roles(self) -> list[str]:
+        """'writer' or 'reviewer' for each request, from its last message."""
+        return [role_of(r) for r in self.requests]
+
+
+def role_of(body: dict[str, Any]) -> str:
+    return "reviewer" if body["messages"][-1]["content"].startswith("Role: reviewer") else "writer"
+
+
+def _usage(body: dict[str, Any], reply: Reply) -> dict[str, int]:
+    prompt = sum(len(str(m.get("content", ""))) for m in body["messages"]) // 4
+    completion = len(reply.content) // 4
+    return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+
+
+def writer_and_judge(summaries: list[Reply | str], verdicts: list[Reply | str]) -> Script:
+    """A script that hands out the next writer reply or the next judge reply by request role;
+    the last one repeats when a list runs out."""
+    counters = {"writer": 0, "reviewer": 0}
+    lists = {"writer": summaries, "reviewer": verdicts}
+    lock = threading.Lock()
+
+    def script(body: dict[str, Any], number: int) -> Reply:
+        role = role_of(body)
+        with lock:
+            i = counters[role]
+            counters[role] += 1
+        replies = lists[role]
+        reply = replies[min(i, len(replies) - 1)]
+        return reply if isinstance(reply, Reply) else Reply(content=reply)
+
+    return script
+
+
+def verdict_json(evaluation: str, feedback: str = "", n_criteria: int = 4, passed: bool | None = None) -> str:
+    ok = evaluation == "PASS" if passed is None else passed
+    return json.dumps({
+        "evaluation": evaluation, "feedback": feedback,
+        "criteria": [{"criterion": i, "passed": ok, "reason": "scripted"} for i in range(1, n_criteria + 1)],
+    })  # fmt: skip

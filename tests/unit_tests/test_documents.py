@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from paper_summarizer.documents import budget, sources
+from paper_summarizer.errors import SourceError
+from tests.factories import paper_markdown, prose
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "location"),
+    [
+        ("2506.13585", "arxiv", "2506.13585"),
+        ("2506.13585v2", "arxiv", "2506.13585v2"),
+        ("arXiv:1706.03762", "arxiv", "1706.03762"),
+        ("hep-th/9901001", "arxiv", "hep-th/9901001"),
+        ("math.GT/0309136v1", "arxiv", "math.GT/0309136v1"),
+        ("https://arxiv.org/abs/2506.13585", "arxiv", "2506.13585"),
+        ("https://arxiv.org/pdf/2506.13585v1.pdf", "arxiv", "2506.13585v1"),
+        ("http://arxiv.org/html/2506.13585v1", "arxiv", "2506.13585v1"),
+        ("https://example.org/paper.pdf", "url", "https://example.org/paper.pdf"),
+        ("paper.pdf", "file", "paper.pdf"),
+    ],
+)
+def test_parse(text: str, kind: str, location: str) -> None:
+    parsed = sources.parse(text)
+    assert (parsed.kind, parsed.location) == (kind, location)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("2506.135", "malformed arXiv ID"),
+        ("arxiv:banana", "malformed arXiv ID"),
+        ("ftp://example.org/p.pdf", "unsupported URL scheme 'ftp'"),
+        ("file:///etc/passwd", "unsupported URL scheme 'file'"),
+        ("https://arxiv.org/list/cs.CL/recent", "not an arXiv paper URL"),
+        ("  ", "empty source"),
+    ],
+)
+def test_parse_rejects(text: str, message: str) -> None:
+    with pytest.raises(SourceError, match=message):
+        sources.parse(text)
+
+
+def test_local_files_need_permission_and_must_be_real(tmp_path: Path) -> None:
+    good = tmp_path / "p.md"
+    good.write_text("text")
+    with pytest.raises(SourceError, match="turned off"):
+        sources.fetch(sources.parse(str(good)), allow_local_files=False, max_bytes=100)
+    with pytest.raises(SourceError, match="no such file"):
+        sources.fetch(sources.parse(str(tmp_path / "nope.pdf")), allow_local_files=True, max_bytes=100)
+    with pytest.raises(SourceError, match="is a directory"):
+        sources.fetch(sources.parse(str(tmp_path)), allow_local_files=True, max_bytes=100)
+    (tmp_path / "empty.pdf").write_bytes(b"")
+    with pytest.raises(SourceError, match="is empty"):
+        sources.fetch(sources.parse(str(tmp_path / "empty.pdf")), allow_local_files=True, max_bytes=100)
+
+
+def test_fit_keeps_what_fits_and_says_what_it_left_out() -> None:
+    text = paper_markdown()
+    assert budget.fit(text, 100_000) == (text, "")
+    long = text + "\n\n## 5 Extra Experiments\n\n" + prose(3000, 3) + "\n\n## References\n\n" + prose(500, 4)
+    fitted, notice = budget.fit(long, budget.tokens(text) + 50)
+    assert "## Abstract" in fitted and "## 4 Conclusion" in fitted and "## 1 Introduction" in fitted
+    assert "References" not in fitted
+    assert "left out:" in notice and "5 Extra Experiments" in notice
+    # Sections stay in reading order.
+    assert fitted.index("## 1 Introduction") < fitted.index("## 3 Results") < fitted.index("## 4 Conclusion")
+
+
+def test_priority_sections_survive_a_tight_budget() -> None:
+    text = paper_markdown()
+    fitted, notice = budget.fit(text, 260)
+    assert "## Abstract" in fitted and "## 1 Introduction" in fitted
+    assert "2 Method" in notice

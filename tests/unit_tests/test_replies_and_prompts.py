@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import pytest
+from langchain_core.messages import AIMessage
+
+from paper_summarizer.prompts import conversation, fill, template
+from paper_summarizer.replies import split_reply, usage_of
+
+
+@pytest.mark.parametrize(
+    ("content", "answer", "reasoning"),
+    [
+        ("# T\n\nbody", "# T\n\nbody", ""),
+        ("<RESPONSE>\n# T\n\nbody\n</RESPONSE>", "# T\n\nbody", ""),
+        ("<think>plan it</think>\n# T", "# T", "plan it"),
+        ("```markdown\n# T\n\nbody\n```", "# T\n\nbody", ""),
+        ("<think>a</think><RESPONSE>```md\n# T\n```</RESPONSE>", "# T", "a"),
+        ("<think>never closed", "", "never closed"),
+    ],
+)
+def test_split_reply_unwraps_whatever_the_model_chose(content: str, answer: str, reasoning: str) -> None:
+    assert split_reply(AIMessage(content)) == (answer, reasoning)
+
+
+def test_deepseek_reasoning_content_is_kept() -> None:
+    message = AIMessage("# T", additional_kwargs={"reasoning_content": "because"})
+    assert split_reply(message) == ("# T", "because")
+
+
+def test_usage_reads_reasoning_tokens() -> None:
+    message = AIMessage(
+        "x",
+        usage_metadata={
+            "input_tokens": 10,
+            "output_tokens": 5,
+            "total_tokens": 15,
+            "output_token_details": {"reasoning": 3},
+        },
+    )
+    assert usage_of(message) == {"input_tokens": 10, "output_tokens": 5, "reasoning_tokens": 3}
+    assert usage_of(AIMessage("x")) == {"input_tokens": 0, "output_tokens": 0, "reasoning_tokens": 0}
+
+
+def test_fill_leaves_braces_in_values_alone() -> None:
+    assert fill("a {x} b {y}", x='{"y": 1}') == 'a {"y": 1} b {y}'
+
+
+def test_system_prefix_is_identical_for_writer_and_judge() -> None:
+    paper = "# P\n\nText with {braces} and {min_words}."
+    writer = conversation(paper, ["c1"], 500, 3, fill(template("generate"), min_words=500))
+    judge = conversation(paper, ["c1"], 500, 3, fill(template("evaluate"), summary="s", n_criteria=1))
+    assert writer[0].content == judge[0].content
+    assert "{braces} and {min_words}" in str(writer[0].content)
+    assert str(judge[1].content).startswith("Role: reviewer")

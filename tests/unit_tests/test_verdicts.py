@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from paper_summarizer import verdicts
+from paper_summarizer.state import Check
+
+CRITERIA = ["clear", "grammar", "faithful", "structure"]
+NO_USAGE = {"input_tokens": 0, "output_tokens": 0, "reasoning_tokens": 0}
+OK_GATES = [Check(name="word_count", passed=True, detail="ok")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '```json\n{"evaluation": "PASS", "feedback": "", "criteria": []}\n```',
+        'Sure! Here it is: {"evaluation": "FAIL", "feedback": "wrong paper"} hope that helps',
+    ],
+)
+def test_parse_accepts_wrapped_json(text: str) -> None:
+    assert verdicts.parse_judge_reply(text).evaluation in ("PASS", "FAIL")
+
+
+@pytest.mark.parametrize("text", ["PASS", '{"evaluation": "GREAT"}', '{"evaluation": "PASS", ', ""])
+def test_parse_rejects_what_is_not_a_verdict(text: str) -> None:
+    with pytest.raises(ValueError):
+        verdicts.parse_judge_reply(text)
+
+
+def reply(evaluation: str, passed: list[bool]) -> verdicts.JudgeReply:
+    return verdicts.JudgeReply(
+        evaluation=evaluation,  # type: ignore[arg-type]
+        feedback="fix it" if evaluation != "PASS" else "",
+        criteria=[verdicts.CriterionResult(criterion=i + 1, passed=p, reason="r") for i, p in enumerate(passed)],
+    )
+
+
+def test_pass_needs_every_criterion() -> None:
+    assert (
+        verdicts.from_judge(reply("PASS", [True] * 4), "", CRITERIA, OK_GATES, [], "j", NO_USAGE)["evaluation"]
+        == "PASS"
+    )
+    v = verdicts.from_judge(reply("PASS", [True, True, False, True]), "", CRITERIA, OK_GATES, [], "j", NO_USAGE)
+    assert v["evaluation"] == "NEEDS_IMPROVEMENT"
+    assert "faithful" in v["feedback"]
+
+
+def test_a_criterion_the_judge_skipped_does_not_pass() -> None:
+    v = verdicts.from_judge(reply("PASS", [True, True]), "", CRITERIA, OK_GATES, [], "j", NO_USAGE)
+    assert v["evaluation"] == "NEEDS_IMPROVEMENT"
+    assert [c["detail"] for c in v["criteria"]][2] == "not assessed by the judge"
+
+
+def test_unreadable_reply_is_needs_improvement_never_pass() -> None:
+    v = verdicts.from_judge(None, "no JSON object", CRITERIA, OK_GATES, [], "j", NO_USAGE)
+    assert v["evaluation"] == "NEEDS_IMPROVEMENT"
+    assert "could not be read" in v["feedback"]
+
+
+def test_failed_gate_verdict_skips_judge_and_empty_is_fail() -> None:
+    gates = [Check(name="word_count", passed=False, detail="12 words, needs at least 500")]
+    v = verdicts.from_gates(gates, [], empty=False)
+    assert v["evaluation"] == "NEEDS_IMPROVEMENT" and v["judge_model"] == ""
+    assert "12 words, needs at least 500" in v["feedback"]
+    assert verdicts.from_gates(gates, [], empty=True)["evaluation"] == "FAIL"
+
+
+def test_unsupported_numbers_reach_the_feedback() -> None:
+    v = verdicts.from_gates(
+        [Check(name="t", passed=False, detail="x")],
+        [{"number": "77%", "context": "77% overall", "found": False}],
+        empty=False,
+    )
+    assert "possibly unsupported numbers" in v["feedback"] and "77% overall" in v["feedback"]
+
+
+def attempt(round_no: int, v: dict[str, Any] | None) -> Any:
+    a: dict[str, Any] = {"round": round_no, "summary": f"s{round_no}"}
+    if v is not None:
+        a["verdict"] = v
+    return a
+
+
+def test_best_attempt_is_fewest_failures_then_latest() -> None:
+    gate_fail = verdicts.from_gates([Check(name="word_count", passed=False, detail="x")], [], empty=False)
+    one_crit = verdicts.from_judge(
+        reply("NEEDS_IMPROVEMENT", [True, True, True, False]), "", CRITERIA, OK_GATES, [], "j", NO_USAGE
+    )
+    two_crit = verdicts.from_judge(
+        reply("NEEDS_IMPROVEMENT", [True, True, False, False]), "", CRITERIA, OK_GATES, [], "j", NO_USAGE
+    )
+    attempts = [attempt(1, gate_fail), attempt(2, one_crit), attempt(3, two_crit), attempt(4, gate_fail)]
+    assert verdicts.best_attempt(attempts, 4)["round"] == 2  # type: ignore[index]
+    attempts.append(attempt(5, one_crit))
+    assert verdicts.best_attempt(attempts, 4)["round"] == 5  # type: ignore[index]
+    assert verdicts.failures(one_crit) == ["structure"]
