@@ -13,7 +13,6 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from paper_summarizer import models, runner, verdicts
 from paper_summarizer.context import Context
@@ -32,7 +31,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)  # an error stays one line
 out = Console(highlight=False, soft_wrap=True)
 
 CheckpointDb = Annotated[
@@ -244,32 +243,35 @@ def history(
 ) -> None:
     """List a run's attempts with their verdicts."""
     result = _guard(lambda: runner.history(thread_id, checkpoint_db=checkpoint_db))
-    err.print(f"[bold]{escape(result.title)}[/bold] ({escape(result.source)}): {result.status}")
-    table = Table("round", "model", "words", "verdict", "failing", "judge", "tokens in/out", "feedback")
+    out.print(f"[bold]{escape(result.title)}[/bold] ({escape(result.source)}): {result.status}")
     for attempt in result.attempts:
         verdict = attempt.get("verdict")
-        usage = add_usage(attempt.get("usage", add_usage()), verdict["usage"] if verdict else add_usage())
-        table.add_row(
-            str(attempt["round"]),
-            attempt.get("model", ""),
-            str(len(attempt.get("summary", "").split())),
-            verdict["evaluation"] if verdict else "-",
-            escape(", ".join(verdicts.failures(verdict))) if verdict else "",
-            (verdict["judge_model"] or "skipped (gate failed)") if verdict else "",
-            f"{usage['input_tokens']}/{usage['output_tokens']}",
-            escape(verdict["feedback"]) if verdict else "",
+        usage = add_usage(attempt.get("usage", add_usage()), *([verdict["usage"]] if verdict else []))
+        words = len(attempt.get("summary", "").split())
+        judge = (verdict["judge_model"] or "skipped: a gate failed") if verdict else "-"
+        evaluation = verdict["evaluation"] if verdict else "not judged"
+        out.print(
+            f"\n[bold]round {attempt['round']}[/bold]  {evaluation}  {words} words  writer {attempt.get('model', '')}"
+            f"  judge {judge}  tokens in/out {usage['input_tokens']}/{usage['output_tokens']}"
         )
-    out.print(table)
+        if verdict:
+            failing = verdicts.failures(verdict)
+            if failing:
+                out.print(f"  failing: {escape(', '.join(failing))}")
+            out.print(escape("  " + verdict["feedback"].replace("\n", "\n  ")))
+        if attempt.get("review"):
+            out.print(f"  human review: {escape(attempt['review'])}")
+        if attempt.get("reasoning"):
+            out.print(f"  reasoning: {len(attempt['reasoning'].split())} words (in the report)")
 
 
 @app.command()
 def threads(checkpoint_db: CheckpointDb = None) -> None:
     """List stored runs."""
     found = _guard(lambda: runner.threads(checkpoint_db=checkpoint_db))
-    table = Table("thread", "source", "status", "rounds", "last update")
+    out.print(f"{'thread':<14} {'status':<16} {'rounds':>6}  {'last update':<20}  source")
     for t in found:
-        table.add_row(t.thread_id, escape(t.source), t.status, str(t.rounds), t.updated_at)
-    out.print(table)
+        out.print(f"{t.thread_id:<14} {t.status:<16} {t.rounds:>6}  {t.updated_at[:19]:<20}  {escape(t.source)}")
 
 
 @app.command()

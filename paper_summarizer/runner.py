@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
+from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.store.base import BaseStore
 from langgraph.types import Command
@@ -106,7 +107,15 @@ def summarize(
             {"source": source, "settings": settings, "created_at": now, "updated_at": now},
             index=False,
         )
-        return _drive(graph, store, config, {"source": source}, ctx, Path(output_dir), on_update, reviewer)
+        try:
+            return _drive(graph, store, config, {"source": source}, ctx, Path(output_dir), on_update, reviewer)
+        except BadInputError:
+            if "paper" not in graph.get_state(config).values:
+                # The source itself was bad: there is nothing to resume, so leave no trace.
+                if isinstance(graph.checkpointer, BaseCheckpointSaver):
+                    graph.checkpointer.delete_thread(thread_id)
+                store.delete(THREADS, thread_id)
+            raise
 
 
 def resume(

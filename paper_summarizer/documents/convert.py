@@ -17,8 +17,8 @@ def to_markdown(doc: Fetched, label: str) -> tuple[str, str]:
     """(markdown, title)."""
     from markitdown import MarkItDown, StreamInfo
 
-    if doc.extension == ".pdf" and not doc.data.lstrip().startswith(b"%PDF-"):
-        raise SourceError(f"{label} is not a PDF (its contents do not start with %PDF-)")
+    if doc.extension == ".pdf":
+        _check_pdf(doc.data, label)
     info = StreamInfo(extension=doc.extension or None, mimetype=_MIMETYPES.get(doc.extension), url=doc.url or None)
     try:
         with warnings.catch_warnings():
@@ -35,6 +35,21 @@ def to_markdown(doc: Fetched, label: str) -> tuple[str, str]:
             else f"{label} has almost no text to summarize"
         )
     return text, (result.title or first_heading(text) or "").strip()
+
+
+def _check_pdf(data: bytes, label: str) -> None:
+    """PDFium opens a PDF in milliseconds and says precisely why it cannot; pdfminer, behind
+    markitdown, returns empty text for a truncated file instead of failing."""
+    import pypdfium2
+
+    if not data.lstrip().startswith(b"%PDF-"):
+        raise SourceError(f"{label} is not a PDF (its contents do not start with %PDF-)")
+    try:
+        pypdfium2.PdfDocument(data).close()
+    except pypdfium2.PdfiumError as exc:
+        if "password" in str(exc).lower():
+            raise SourceError(f"{label} is an encrypted PDF; decrypt it first") from exc
+        raise SourceError(f"cannot convert {label}: damaged or truncated PDF ({exc})") from exc
 
 
 def _reason(lines: list[str]) -> str:

@@ -1,0 +1,116 @@
+"""The command line as a user runs it: a subprocess, its exit code, its stdout and stderr."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import start
+from tests.factories import summary
+from tests.scripted_server import ScriptedServer, verdict_json, writer_and_judge
+
+CLI = [sys.executable, "-m", "paper_summarizer"]
+
+
+def cli(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+    env["PAPER_SUMMARIZER_CHECKPOINT_DB"] = str(cwd / "c.sqlite")
+    return subprocess.run([*CLI, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def scripted_args(server: ScriptedServer) -> list[str]:
+    return ["--model", "openai:scripted", "--base-url", server.url, "--min-words", "100"]
+
+
+def test_pass_exits_0_and_prints_the_summary_path(scripted: list[ScriptedServer], paper: Path, tmp_path: Path) -> None:
+    server = start(scripted, writer_and_judge([summary(150)], [verdict_json("PASS")]))
+    done = cli("summarize", str(paper), *scripted_args(server), "--output-dir", "out", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "out/paper.summary.md"
+    assert (tmp_path / "out" / "paper.report.json").exists()
+    assert "round 1 verdict: PASS" in done.stderr
+
+
+def test_cap_exits_3_and_history_lists_rounds(scripted: list[ScriptedServer], paper: Path, tmp_path: Path) -> None:
+    server = start(scripted, writer_and_judge(["# Short\n\nToo short."], [verdict_json("PASS")]))
+    done = cli(
+        "summarize", str(paper), *scripted_args(server), "--max-iterations", "2", "--thread-id", "abc", cwd=tmp_path
+    )
+    assert done.returncode == 3, done.stderr
+    assert "did not pass" in done.stderr and (tmp_path / "paper.summary.md").exists()
+    shown = cli("history", "abc", cwd=tmp_path)
+    assert shown.returncode == 0
+    assert shown.stdout.count("NEEDS_IMPROVEMENT") == 2 and "word_count" in shown.stdout
+    listed = cli("threads", cwd=tmp_path)
+    assert "abc" in listed.stdout and "cap reached" in listed.stdout
+
+
+def _one_line_error(done: subprocess.CompletedProcess[str], code: int, text: str) -> None:
+    assert done.returncode == code, (done.returncode, done.stderr)
+    assert "Traceback" not in done.stderr
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error")]
+    assert len(errors) == 1 and text in errors[0], done.stderr
+    assert done.stderr.strip().splitlines()[-1] == errors[0]
+
+
+@pytest.mark.parametrize(
+    ("make", "source", "message"),
+    [
+        (None, "missing.pdf", "no such file"),
+        (None, ".", "is a directory"),
+        (lambda d: (d / "empty.pdf").write_bytes(b""), "empty.pdf", "is empty"),
+        (lambda d: (d / "fake.pdf").write_text("hello, I am text " * 50), "fake.pdf", "is not a PDF"),
+        (lambda d: (d / "cut.pdf").write_bytes(b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog"), "cut.pdf", "cannot convert"),
+        (lambda d: _encrypted_pdf(d / "locked.pdf"), "locked.pdf", "encrypted PDF"),
+        (None, "2506.1", "malformed arXiv ID"),
+        (None, "ftp://example.org/x.pdf", "unsupported URL scheme"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2_and_writes_nothing(make, source: str, message: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    if make:
+        make(tmp_path)
+    before = set(tmp_path.iterdir())
+    done = cli(
+        "summarize",
+        source,
+        "--model",
+        "openai:x",
+        "--base-url",
+        "http://127.0.0.1:9/v1",
+        "--output-dir",
+        "out",
+        cwd=tmp_path,
+    )
+    _one_line_error(done, 2, message)
+    assert not (tmp_path / "out").exists()
+    assert {p for p in tmp_path.iterdir() if p.suffix != ".sqlite"} == {p for p in before if p.suffix != ".sqlite"}
+    assert "interrupted" not in cli("threads", cwd=tmp_path).stdout  # no half-made run is left behind
+
+
+def _encrypted_pdf(path: Path) -> None:
+    from reportlab.lib import pdfencrypt
+    from reportlab.pdfgen import canvas
+
+    pdf = canvas.Canvas(str(path), encrypt=pdfencrypt.StandardEncryption("user-pass", "owner-pass"))
+    pdf.drawString(72, 720, "A secret paper. " * 20)
+    pdf.save()
+
+
+def test_missing_api_key_names_the_variable(paper: Path, tmp_path: Path) -> None:
+    _one_line_error(
+        cli("summarize", str(paper), "--model", "deepseek:deepseek-reasoner", cwd=tmp_path), 2, "set DEEPSEEK_API_KEY"
+    )
+
+
+def test_unknown_thread_and_bad_usage(tmp_path: Path) -> None:
+    _one_line_error(cli("resume", "nope", cwd=tmp_path), 2, "no run with thread ID 'nope'")
+    assert cli("summarize", "--max-iterations", "0", "x", cwd=tmp_path).returncode == 2
+
+
+def test_convert_prints_markdown(paper: Path, tmp_path: Path) -> None:
+    done = cli("convert", str(paper), cwd=tmp_path)
+    assert done.returncode == 0 and "# Gated Judges for Summaries" in done.stdout

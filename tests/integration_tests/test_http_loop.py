@@ -1,0 +1,149 @@
+"""The loop through the real langchain-openai / langchain-deepseek clients and real HTTP, against
+a scripted OpenAI-compatible server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import openai
+import pytest
+
+from paper_summarizer import Context, history, resume, summarize
+from tests.conftest import start
+from tests.factories import summary
+from tests.scripted_server import Reply, ScriptedServer, role_of, verdict_json, writer_and_judge
+
+
+def ctx(server: ScriptedServer, **kw: Any) -> Context:
+    return Context(allow_local_files=True, model="openai:scripted", base_url=server.url, min_words=100, **kw)
+
+
+def test_pass_on_round_two_with_feedback_in_the_next_prompt(
+    scripted: list[ScriptedServer], paper: Path, tmp_path: Path
+) -> None:
+    server = start(
+        scripted,
+        writer_and_judge(
+            [summary(150, seed=1), summary(150, seed=2)],
+            [verdict_json("NEEDS_IMPROVEMENT", "Define the word gate."), verdict_json("PASS")],
+        ),
+    )
+    result = summarize(str(paper), ctx(server), checkpoint_db=str(tmp_path / "c.sqlite"), output_dir=tmp_path / "out")
+    assert result.passed and result.status == "passed" and result.rounds == 2 and result.best_round == 2
+    assert server.roles() == ["writer", "reviewer", "writer", "reviewer"]
+    round_two = server.requests[2]["messages"][-1]["content"]
+    assert "Define the word gate." in round_two
+    assert result.summary_path is not None and result.summary_path.read_text().startswith("# A Clear Summary")
+    assert "judged by openai:scripted" in result.summary_path.read_text()
+    report = json.loads(result.report_path.read_text())  # type: ignore[union-attr]
+    assert [a["verdict"]["evaluation"] for a in report["attempts"]] == ["NEEDS_IMPROVEMENT", "PASS"]
+    assert report["usage"]["input_tokens"] > 0
+
+
+def test_cap_reached_writes_the_best_attempt_and_says_what_fails(
+    scripted: list[ScriptedServer], paper: Path, tmp_path: Path
+) -> None:
+    server = start(
+        scripted,
+        writer_and_judge(
+            [summary(150, seed=1), "# Short\n\nNot enough."],
+            [
+                verdict_json("NEEDS_IMPROVEMENT", "Be clearer.", passed=True).replace(
+                    '"passed": true, "reason": "scripted"}]', '"passed": false, "reason": "confusing"}]'
+                )
+            ],
+        ),
+    )
+    result = summarize(
+        str(paper), ctx(server, max_iterations=2), checkpoint_db=str(tmp_path / "c.sqlite"), output_dir=tmp_path
+    )
+    assert result.status == "cap reached" and not result.passed and result.rounds == 2
+    assert result.best_round == 1  # round 2 failed a gate; round 1 failed one judged criterion
+    assert result.failing == [Context().criteria[3]]
+    text = result.summary_path.read_text()  # type: ignore[union-attr]
+    assert "Did not pass within 2 rounds" in text and "best attempt (round 1)" in text
+
+
+def test_deepseek_reasoning_content_is_kept(scripted: list[ScriptedServer], paper: Path, tmp_path: Path) -> None:
+    server = start(
+        scripted, writer_and_judge([Reply(summary(150), reasoning="First I list the gates.")], [verdict_json("PASS")])
+    )
+    context = Context(allow_local_files=True, model="deepseek:deepseek-reasoner", base_url=server.url, min_words=100)
+    result = summarize(str(paper), context, checkpoint_db=str(tmp_path / "c.sqlite"), output_dir=tmp_path)
+    assert result.passed
+    assert result.attempts[0]["reasoning"] == "First I list the gates."
+
+
+def test_malformed_verdicts_never_crash_the_loop(scripted: list[ScriptedServer], paper: Path, tmp_path: Path) -> None:
+    server = start(
+        scripted,
+        writer_and_judge(
+            [summary(150, seed=1), summary(150, seed=2)],
+            ["{not json", '```json\n{"evaluation": "MAYBE"}\n```', "<think>hmm</think>" + verdict_json("PASS")],
+        ),
+    )
+    result = summarize(
+        str(paper), ctx(server, max_iterations=3), checkpoint_db=str(tmp_path / "c.sqlite"), output_dir=tmp_path
+    )
+    first = result.attempts[0]["verdict"]
+    assert first["evaluation"] == "NEEDS_IMPROVEMENT" and "could not be read" in first["feedback"]
+    assert result.passed and result.rounds == 2
+    assert server.roles() == ["writer", "reviewer", "reviewer", "writer", "reviewer"]
+
+
+def test_a_500_is_retried_with_backoff(scripted: list[ScriptedServer], paper: Path, tmp_path: Path) -> None:
+    replies = writer_and_judge([summary(150)], [verdict_json("PASS")])
+    server = start(scripted, lambda body, n: Reply(status=500) if n == 1 else replies(body, n))
+    result = summarize(str(paper), ctx(server), checkpoint_db=str(tmp_path / "c.sqlite"), output_dir=tmp_path)
+    assert result.passed and len(server.requests) == 3
+
+
+def test_a_401_stops_at_once(scripted: list[ScriptedServer], paper: Path, tmp_path: Path) -> None:
+    server = start(scripted, lambda body, n: Reply(status=401))
+    with pytest.raises(openai.AuthenticationError):
+        summarize(str(paper), ctx(server), checkpoint_db=str(tmp_path / "c.sqlite"), output_dir=tmp_path)
+    assert len(server.requests) == 1
+
+
+def test_resume_after_an_error_in_generate_reruns_nothing_finished(
+    scripted: list[ScriptedServer], paper: Path, tmp_path: Path
+) -> None:
+    healthy = {"on": False}
+    replies = writer_and_judge(
+        [summary(150, seed=1), summary(150, seed=2)], [verdict_json("NEEDS_IMPROVEMENT", "More."), verdict_json("PASS")]
+    )
+
+    def script(body: dict[str, Any], n: int) -> Reply:
+        if n == 3 and not healthy["on"]:
+            return Reply(status=400)  # permanent: the run stops in round 2's generate
+        return replies(body, n)
+
+    server = start(scripted, script)
+    db = str(tmp_path / "c.sqlite")
+    with pytest.raises(openai.BadRequestError):
+        summarize(str(paper), ctx(server), thread_id="t1", checkpoint_db=db, output_dir=tmp_path)
+    assert history("t1", checkpoint_db=db).status == "interrupted"
+    healthy["on"] = True
+    result = resume("t1", checkpoint_db=db)
+    assert result.passed and result.rounds == 2
+    # Round 1 was written and judged once; round 2's writer was asked twice (failed, then ok).
+    assert [role_of(r) for r in server.requests] == ["writer", "reviewer", "writer", "writer", "reviewer"]
+    with sqlite3.connect(db) as conn:
+        fetches = conn.execute("SELECT count(*) FROM writes WHERE thread_id='t1' AND channel='paper'").fetchone()[0]
+    assert fetches == 1
+
+
+def test_api_key_never_reaches_the_database_or_outputs(
+    scripted: list[ScriptedServer], paper: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = "sk-test-DO-NOT-STORE-4242"
+    monkeypatch.setenv("OPENAI_API_KEY", secret)
+    server = start(scripted, writer_and_judge([summary(150)], [verdict_json("PASS")]))
+    db = tmp_path / "c.sqlite"
+    result = summarize(str(paper), ctx(server), checkpoint_db=str(db), output_dir=tmp_path / "out")
+    assert result.passed
+    for path in [db, *(tmp_path / "out").iterdir()]:
+        assert secret.encode() not in path.read_bytes(), path
