@@ -78,7 +78,7 @@ def _progress(many: bool) -> runner.OnUpdate:
         for attempt in update.get("attempts") or []:
             r = attempt["round"]
             if node == "generate":
-                words = len(attempt.get("summary", "").split())
+                words = attempt.get("words", 0)
                 err.print(f"{prefix}round {r}: wrote {words} words with {attempt.get('model')}")
             elif node in ("evaluate", "review") and "verdict" in attempt:
                 verdict = attempt["verdict"]
@@ -106,7 +106,7 @@ def _context(**options: Any) -> Context:
 
 
 def _exit_code(result: runner.SummaryResult) -> int:
-    return EXIT_PASSED if result.passed else EXIT_CAP
+    return {"passed": EXIT_PASSED, "cap reached": EXIT_CAP}.get(result.status, EXIT_FAILED)
 
 
 def _report_result(result: runner.SummaryResult) -> None:
@@ -247,7 +247,7 @@ def history(
     for attempt in result.attempts:
         verdict = attempt.get("verdict")
         usage = add_usage(attempt.get("usage", add_usage()), *([verdict["usage"]] if verdict else []))
-        words = len(attempt.get("summary", "").split())
+        words = attempt.get("words", 0)
         judge = (verdict["judge_model"] or "skipped: a gate failed") if verdict else "-"
         evaluation = verdict["evaluation"] if verdict else "not judged"
         out.print(

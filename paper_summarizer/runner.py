@@ -18,7 +18,7 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.store.base import BaseStore
 from langgraph.types import Command
 
-from paper_summarizer import outputs, verdicts
+from paper_summarizer import outputs, texts, verdicts
 from paper_summarizer.context import Context
 from paper_summarizer.errors import BadInputError, ThreadNotFoundError
 from paper_summarizer.graph import build_graph
@@ -47,7 +47,7 @@ class SummaryResult:
     writer: str = ""
     judge: str = ""
     usage: Usage = field(default_factory=lambda: add_usage())
-    attempts: list[Attempt] = field(default_factory=list)
+    attempts: list[dict[str, Any]] = field(default_factory=list)  # each with its summary and reasoning
     summary_path: Path | None = None
     report_path: Path | None = None
 
@@ -136,7 +136,9 @@ def resume(
         config = _config(thread_id, record["source"])
         snapshot = graph.get_state(config)
         command: Any = None
-        if snapshot.interrupts and reviewer is not None:
+        if not snapshot.values:
+            command = {"source": record["source"]}  # killed before its first checkpoint: start over
+        elif snapshot.interrupts and reviewer is not None:
             command = Command(resume=reviewer(snapshot.interrupts[0].value))
         elif not snapshot.next:
             return _result(graph, store, config, ctx, output_dir)  # finished: just write again
@@ -235,14 +237,14 @@ def _result(
         notice=paper["notice"] if paper else "",
         writer=writer_name(ctx),
         judge=judge_name(ctx),
-        attempts=attempts,
+        attempts=[texts.with_texts(store, a) for a in attempts],
         usage=add_usage(
             *[a["usage"] for a in attempts if "usage" in a],
             *[a["verdict"]["usage"] for a in attempts if "verdict" in a],
         ),
     )
     if best is not None and "verdict" in best:
-        result.summary = best.get("summary", "")
+        result.summary = texts.get(store, best.get("summary_key", ""))
         result.best_round = best["round"]
         result.failing = verdicts.failures(best["verdict"])
     item = store.get(THREADS, thread_id)
@@ -285,10 +287,7 @@ def _report(result: SummaryResult, paper: PaperRef) -> dict[str, Any]:
         "writer": result.writer,
         "judge": result.judge,
         "usage": dict(result.usage),
-        "attempts": [
-            {k: v for k, v in a.items() if k != "summary"} | {"words": len(a.get("summary", "").split())}
-            for a in result.attempts
-        ],
+        "attempts": [{k: v for k, v in a.items() if not k.endswith("_key")} for a in result.attempts],
     }
 
 

@@ -38,8 +38,9 @@ class Verdict(TypedDict):
 
 class Attempt(TypedDict, total=False):
     round: int
-    summary: str
-    reasoning: str
+    summary_key: str  # the texts live in the store (see texts.py); the state keeps their keys
+    reasoning_key: str
+    words: int
     model: str
     usage: Usage
     verdict: Verdict
@@ -71,6 +72,7 @@ class InputState(TypedDict):
 
 class State(InputState, total=False):
     paper: PaperRef
+    summary: str  # the latest attempt's text: what the judge reads and Studio shows
     attempts: Annotated[list[Attempt], upsert_attempts]
     max_iterations: int
     human_review: bool

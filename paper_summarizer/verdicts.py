@@ -165,7 +165,7 @@ def _score(attempt: Attempt, n_criteria: int) -> int:
 
 def best_attempt(attempts: list[Attempt], n_criteria: int) -> Attempt | None:
     """Fewest failed checks; among equals, the latest."""
-    judged = [a for a in attempts if a.get("summary") is not None]
+    judged = [a for a in attempts if "verdict" in a]
     if not judged:
         return None
     return min(reversed(judged), key=lambda a: _score(a, n_criteria))

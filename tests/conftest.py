@@ -41,3 +41,16 @@ def start(servers: list[ScriptedServer], script: Script) -> ScriptedServer:
     server = ScriptedServer(script).start()
     servers.append(server)
     return server
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    from tests.postgres import PostgresUnavailable, running_postgres
+
+    try:
+        with running_postgres() as url:
+            yield url
+    except PostgresUnavailable as exc:
+        if os.environ.get("CI"):
+            raise  # CI installs PostgreSQL: failing to start it there is a failure, not a skip
+        pytest.skip(f"PostgreSQL cannot be started here: {exc}")

@@ -24,7 +24,7 @@ def evaluate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     ctx = runtime.context
     store = store_of(runtime)
     attempt = state["attempts"][-1]
-    summary = attempt.get("summary", "")
+    summary = state.get("summary", "")
     full_text = library.text(store, state["paper"])
     gates = quality.gates(summary, full_text, min_words=ctx.min_words, min_sections=ctx.min_sections)
     numbers = quality.grounding(summary, full_text)

@@ -6,6 +6,7 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
+from paper_summarizer import texts
 from paper_summarizer.context import Context
 from paper_summarizer.nodes.shared import chat_model, paper_for_prompt, store_of, writer_name
 from paper_summarizer.prompts import conversation, fill, template
@@ -16,7 +17,8 @@ from paper_summarizer.state import Attempt, State
 def generate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     ctx = runtime.context
     paper = state["paper"]
-    paper_text, _ = paper_for_prompt(store_of(runtime), paper, ctx)
+    store = store_of(runtime)
+    paper_text, _ = paper_for_prompt(store, paper, ctx)
     attempts = state.get("attempts") or []
     round_no = len(attempts) + 1
     if attempts:
@@ -25,7 +27,7 @@ def generate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         request = fill(
             template("revise"),
             feedback=open_points(last),
-            summary=last.get("summary", ""),
+            summary=state.get("summary", ""),
             min_words=ctx.min_words,
         )
     else:
@@ -40,9 +42,17 @@ def generate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         },
     )
     summary, reasoning = split_reply(reply)
-    attempt = Attempt(round=round_no, summary=summary, reasoning=reasoning, model=name, usage=usage_of(reply))
+    attempt = Attempt(
+        round=round_no,
+        summary_key=texts.put(store, summary),
+        reasoning_key=texts.put(store, reasoning),
+        words=len(summary.split()),
+        model=name,
+        usage=usage_of(reply),
+    )
     # The cap and review switch travel in the state so the router stays a pure function of it.
     return {
+        "summary": summary,
         "attempts": [attempt],
         "max_iterations": ctx.max_iterations,
         "human_review": ctx.human_review,

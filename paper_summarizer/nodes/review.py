@@ -15,7 +15,7 @@ def review(state: State) -> dict[str, Any]:
     answer = interrupt(
         {
             "round": attempt["round"],
-            "summary": attempt.get("summary", ""),
+            "summary": state.get("summary", ""),
             "verdict": verdict["evaluation"],
             "feedback": verdict["feedback"],
             "how_to_answer": "resume with 'approve', or with your feedback as text",

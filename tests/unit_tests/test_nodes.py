@@ -13,7 +13,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.store.memory import InMemoryStore
 from pydantic import Field
 
-from paper_summarizer import models
+from paper_summarizer import models, texts
 from paper_summarizer.context import Context
 from paper_summarizer.documents import library
 from paper_summarizer.graph import build_graph
@@ -51,11 +51,12 @@ def script(fakes: dict[str, RecordingFake], name: str, replies: list[str]) -> Re
     return fake
 
 
-def run(paper: Path, **ctx: Any) -> tuple[Any, dict[str, Any]]:
-    graph = build_graph(InMemorySaver(), InMemoryStore())
+def run(paper: Path, **ctx: Any) -> tuple[InMemoryStore, dict[str, Any]]:
+    store = InMemoryStore()
+    graph = build_graph(InMemorySaver(), store)
     config = {"configurable": {"thread_id": "t"}}
     context = Context(allow_local_files=True, model="writer", evaluator_model="judge", min_words=100, **ctx)
-    return graph, graph.invoke({"source": str(paper)}, config, context=context)
+    return store, graph.invoke({"source": str(paper)}, config, context=context)
 
 
 def test_fetch_keeps_text_in_the_store_and_only_a_key_in_the_state(tmp_path: Path) -> None:
@@ -157,8 +158,8 @@ def test_unparseable_verdict_is_retried_once_then_needs_improvement(
 def test_reasoning_from_think_blocks_is_kept_with_the_attempt(fakes: dict[str, RecordingFake], tmp_path: Path) -> None:
     script(fakes, "writer", ["<think>I will cover the gates.</think>\n<RESPONSE>\n" + summary(150) + "</RESPONSE>"])
     script(fakes, "judge", [verdict_json("PASS")])
-    _, state = run(write_paper(tmp_path), max_iterations=1)
-    attempt = state["attempts"][0]
+    store, state = run(write_paper(tmp_path), max_iterations=1)
+    attempt = texts.with_texts(store, state["attempts"][0])
     assert attempt["reasoning"] == "I will cover the gates."
     assert attempt["summary"].startswith("# A Clear Summary")
     assert attempt["verdict"]["evaluation"] == "PASS"

@@ -1,0 +1,89 @@
+"""kill -9 in the middle of round 2, then `resume`: the run finishes, fetch ran once, and no
+round that had finished before the kill is generated again. With SQLite and with PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import start
+from tests.factories import summary
+from tests.integration_tests.test_cli import CLI
+from tests.scripted_server import Reply, ScriptedServer, role_of, verdict_json, writer_and_judge
+
+
+def _kill_mid_round_two(scripted: list[ScriptedServer], paper: Path, tmp_path: Path, db: str) -> ScriptedServer:
+    replies = writer_and_judge(
+        [summary(150, seed=1), summary(150, seed=2)],
+        [verdict_json("NEEDS_IMPROVEMENT", "More detail."), verdict_json("PASS")],
+    )
+    in_round_two = threading.Event()
+
+    def script(body: dict[str, Any], n: int) -> Reply:
+        if n == 3:  # round 2's writer: hold the reply until the client is killed
+            in_round_two.set()
+            return Reply(content=summary(150, seed=2), delay=5)
+        return replies(body, n)
+
+    server = start(scripted, script)
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+    args = ["--model", "openai:scripted", "--base-url", server.url, "--min-words", "100", "--checkpoint-db", db]
+    proc = subprocess.Popen(
+        [*CLI, "summarize", str(paper), "--thread-id", "crash", *args], cwd=tmp_path, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert in_round_two.wait(60), proc.communicate(timeout=10)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)
+    assert proc.returncode == -signal.SIGKILL
+    time.sleep(0.2)
+
+    resumed = subprocess.run(
+        [*CLI, "resume", "crash", "--checkpoint-db", db],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    assert (tmp_path / "paper.summary.md").is_file()
+    # Round 1 (writer + judge) ran once; round 2's writer was cut off by the kill and asked again.
+    assert [role_of(r) for r in server.requests] == ["writer", "reviewer", "writer", "writer", "reviewer"]
+    return server
+
+
+def test_kill_9_then_resume_with_sqlite(scripted: list[ScriptedServer], paper: Path, tmp_path: Path) -> None:
+    import sqlite3
+
+    db = str(tmp_path / "c.sqlite")
+    _kill_mid_round_two(scripted, paper, tmp_path, db)
+    with sqlite3.connect(db) as conn:
+        assert (
+            conn.execute("SELECT count(*) FROM writes WHERE thread_id='crash' AND channel='paper'").fetchone()[0] == 1
+        )
+
+
+@pytest.mark.postgres
+def test_kill_9_then_resume_with_postgres(
+    scripted: list[ScriptedServer], paper: Path, tmp_path: Path, postgres_url: str
+) -> None:
+    import psycopg
+
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS crash_test")
+        conn.execute("CREATE DATABASE crash_test")
+    url = postgres_url.rsplit("/", 1)[0] + "/crash_test"
+    _kill_mid_round_two(scripted, paper, tmp_path, url)
+    with psycopg.connect(url) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM checkpoint_writes WHERE thread_id='crash' AND channel='paper'"
+        ).fetchone()
+        assert row is not None and row[0] == 1
