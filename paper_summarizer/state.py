@@ -3,7 +3,11 @@ store under `PaperRef.key`, so checkpoints stay small however long the paper is.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, TypedDict
+from typing import Annotated, Literal
+
+# typing_extensions: on Python < 3.12 pydantic (and so LangGraph Server's schema endpoint) rejects
+# typing.TypedDict, and Studio would show no input form.
+from typing_extensions import TypedDict
 
 Evaluation = Literal["PASS", "NEEDS_IMPROVEMENT", "FAIL"]
 
