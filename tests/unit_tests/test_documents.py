@@ -76,3 +76,29 @@ def test_priority_sections_survive_a_tight_budget() -> None:
     fitted, notice = budget.fit(text, 260)
     assert "## Abstract" in fitted and "## 1 Introduction" in fitted
     assert "2 Method" in notice
+
+
+def test_conversion_is_cached_by_the_bytes_sha256(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from langgraph.store.memory import InMemoryStore
+
+    from paper_summarizer.documents import convert, library
+
+    calls = []
+    real = convert.to_markdown
+
+    def counting(*args: object) -> tuple[str, str]:
+        calls.append(args)
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(convert, "to_markdown", counting)
+    store = InMemoryStore()
+    first = tmp_path / "a.md"
+    first.write_text(paper_markdown())
+    copy = tmp_path / "b.md"
+    copy.write_text(paper_markdown())
+    a = library.load(str(first), store, allow_local_files=True, max_bytes=10**6)
+    b = library.load(str(copy), store, allow_local_files=True, max_bytes=10**6)
+    assert a["key"] == b["key"] and len(calls) == 1  # same bytes, converted once
+    first.write_text(paper_markdown() + "\nmore")
+    assert library.load(str(first), store, allow_local_files=True, max_bytes=10**6)["key"] != a["key"]
+    assert len(calls) == 2

@@ -1,0 +1,117 @@
+"""Fetching over real HTTP from servers on 127.0.0.1: arXiv resolution (HTML first, PDF
+fallback), plain URLs, and the limits: HTTP errors, timeouts, oversized downloads."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from langgraph.store.memory import InMemoryStore
+
+from paper_summarizer.documents import library, sources
+from paper_summarizer.errors import SourceError
+from tests.factories import paper_markdown
+from tests.pdf_factory import make_paper_pdf
+
+ARXIV_HTML = """<!DOCTYPE html><html><head><title>Gates Before Judges</title></head><body>
+<h1>Gates Before Judges</h1><h2>Abstract</h2><p>{body}</p><h2>1 Introduction</h2><p>{body}</p></body></html>"""
+
+
+@pytest.fixture
+def arxiv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, bytes]]:
+    """A fake arxiv.org: fill `routes` with path -> body; unknown paths are 404."""
+    routes: dict[str, bytes] = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            body = routes.get(self.path)
+            if body is None:
+                self.send_error(404)
+                return
+            if self.path.startswith("/slow"):
+                time.sleep(2)
+            kind = "text/html" if body.lstrip().startswith(b"<") else "application/pdf"
+            self.send_response(200)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    monkeypatch.setenv("PAPER_SUMMARIZER_ARXIV_BASE", base)
+    routes["__base__"] = base.encode()
+    yield routes
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def load(source: str, max_bytes: int = 10_000_000) -> tuple[library.PaperRef, str]:
+    store = InMemoryStore()
+    ref = library.load(source, store, allow_local_files=False, max_bytes=max_bytes)
+    return ref, library.text(store, ref)
+
+
+def test_arxiv_prefers_html(arxiv: dict[str, bytes]) -> None:
+    arxiv["/html/2401.01234"] = ARXIV_HTML.format(body="Gates cut judge calls. " * 40).encode()
+    ref, text = load("arXiv:2401.01234")
+    assert ref["arxiv_id"] == "2401.01234" and ref["source_url"].endswith("/html/2401.01234")
+    assert ref["title"] == "Gates Before Judges"
+    assert "## 1 Introduction" in text
+
+
+def test_arxiv_falls_back_to_pdf_for_every_url_form(arxiv: dict[str, bytes], tmp_path: Path) -> None:
+    arxiv["/pdf/2401.01234v2"] = make_paper_pdf(tmp_path / "p.pdf").read_bytes()
+    for source in [
+        "2401.01234v2",
+        "https://arxiv.org/abs/2401.01234v2",
+        "https://arxiv.org/pdf/2401.01234v2.pdf",
+        "https://arxiv.org/html/2401.01234v2",
+    ]:
+        ref, text = load(source)
+        assert ref["source_url"].endswith("/pdf/2401.01234v2"), source
+        assert ref["name"] == "2401.01234v2" and "## 2 Method" in text
+
+
+def test_unknown_arxiv_paper_is_an_http_error(arxiv: dict[str, bytes]) -> None:
+    with pytest.raises(SourceError, match="HTTP 404"):
+        load("2401.99999")
+
+
+def test_plain_url_limits(arxiv: dict[str, bytes]) -> None:
+    base = arxiv["__base__"].decode()
+    arxiv["/paper.html"] = ARXIV_HTML.format(body=paper_markdown()).encode()
+    ref, _ = load(f"{base}/paper.html")
+    assert ref["title"] == "Gates Before Judges" and ref["name"] == "paper"
+    with pytest.raises(SourceError, match=r"larger than the 0\.001 MB download limit"):
+        load(f"{base}/paper.html", max_bytes=1000)
+    with pytest.raises(SourceError, match="HTTP 404"):
+        load(f"{base}/missing.pdf")
+    arxiv["/slow.pdf"] = b"%PDF-1.4"
+    with pytest.raises(SourceError, match="timed out"):
+        sources.fetch(sources.parse(f"{base}/slow.pdf"), allow_local_files=False, max_bytes=1000, timeout=0.5)
+
+
+def test_unreachable_host_is_a_clear_error() -> None:
+    with pytest.raises(SourceError, match="cannot fetch"):
+        load("http://127.0.0.1:9/paper.pdf")
+
+
+def test_a_scanned_pdf_has_no_text(tmp_path: Path) -> None:
+    from reportlab.pdfgen import canvas
+
+    path = tmp_path / "scan.pdf"
+    pdf = canvas.Canvas(str(path))
+    pdf.rect(50, 50, 400, 600, fill=1)  # an image-like page with no text layer
+    pdf.save()
+    store = InMemoryStore()
+    with pytest.raises(SourceError, match="no extractable text"):
+        library.load(str(path), store, allow_local_files=True, max_bytes=10_000_000)
