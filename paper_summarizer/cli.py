@@ -6,13 +6,14 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, Progress, TaskID, TextColumn
+from rich.table import Table
 
 from paper_summarizer import models, runner, verdicts
 from paper_summarizer.context import Context
@@ -31,7 +32,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-err = Console(stderr=True, highlight=False, soft_wrap=True)  # an error stays one line
+# soft_wrap: an error stays one line; a wide table is not squeezed into 80 columns in a log.
+err = Console(stderr=True, highlight=False, soft_wrap=True, width=None if sys.stderr.isatty() else 200)
 out = Console(highlight=False, soft_wrap=True)
 
 CheckpointDb = Annotated[
@@ -164,45 +166,99 @@ def summarize(
         choice = models.choose(ctx.model)
         if choice.reason:
             err.print(f"[cyan]model:[/cyan] {choice.name} ({escape(choice.reason)})")
-        many = len(sources_list) > 1
-        run = _one_run(ctx, thread_id, checkpoint_db, output_dir, many, review)
         try:
-            if not many:
-                return run(sources_list[0])
-            with ThreadPoolExecutor(max_workers=concurrency) as pool:
-                codes = list(pool.map(run, sources_list))
-            return max(codes, key=_SEVERITY.index)
+            if len(sources_list) == 1:
+                return _single(sources_list[0], ctx, thread_id, checkpoint_db, output_dir, review)
+            return _batch(sources_list, ctx, concurrency, checkpoint_db, output_dir)
         finally:
             models.shutdown()
 
     raise typer.Exit(_guard(body))
 
 
-def _one_run(
-    ctx: Context, thread_id: str | None, checkpoint_db: str | None, output_dir: Path | None, many: bool, review: bool
-) -> Callable[[str], int]:
-    def run(src: str) -> int:
-        tid = thread_id or runner.new_thread_id()
-        err.print(f"[dim]{tid}[/dim] summarizing {escape(src)}")
-        try:
-            result = runner.summarize(
-                src, ctx, thread_id=tid, checkpoint_db=checkpoint_db, output_dir=output_dir or Path("."),
-                on_update=_progress(many), reviewer=_terminal_reviewer if review else None,
-            )  # fmt: skip
-        except KeyboardInterrupt:
-            db = f" --checkpoint-db {checkpoint_db}" if checkpoint_db else ""
-            err.print(f"\ninterrupted; continue with: paper-summarizer resume {tid}{db}")
-            raise
-        except Exception as exc:
-            if not many:
-                raise
-            message, code = describe(exc)
-            err.print(f"[red]error[/red] [dim]{tid}[/dim] {escape(src)}: {escape(message)}")
-            return code
-        _report_result(result)
-        return _exit_code(result)
+def _single(
+    source: str, ctx: Context, thread_id: str | None, checkpoint_db: str | None, output_dir: Path | None, review: bool
+) -> int:
+    tid = thread_id or runner.new_thread_id()
+    err.print(f"[dim]thread {tid}[/dim]: summarizing {escape(source)}")
+    try:
+        result = runner.summarize(
+            source, ctx, thread_id=tid, checkpoint_db=checkpoint_db, output_dir=output_dir or Path("."),
+            on_update=_progress(False), reviewer=_terminal_reviewer if review else None,
+        )  # fmt: skip
+    except KeyboardInterrupt:
+        db = f" --checkpoint-db {checkpoint_db}" if checkpoint_db else ""
+        err.print(f"\ninterrupted; continue with: paper-summarizer resume {tid}{db}")
+        raise
+    _report_result(result)
+    return _exit_code(result)
 
-    return run
+
+def _batch(
+    sources_list: list[str], ctx: Context, concurrency: int, checkpoint_db: str | None, output_dir: Path | None
+) -> int:
+    """Papers run concurrently, each in its own thread ID; a bar per paper on a terminal, a
+    line per event otherwise; then one table. The exit code is the worst paper's."""
+    codes: list[int] = []
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[status]}"),
+        console=err, disable=not err.is_terminal, transient=False,
+    ) as bars:  # fmt: skip
+        overall = bars.add_task("[bold]all papers[/bold]", total=len(sources_list), status="")
+        tasks: dict[str, TaskID] = {}
+        lines = _progress(True)
+
+        def on_update(thread_id: str, node: str, update: dict[str, Any]) -> None:
+            if not bars.disable:
+                task = tasks.setdefault(
+                    thread_id, bars.add_task(thread_id, total=ctx.max_iterations, status="fetching")
+                )
+                for attempt in update.get("attempts") or []:
+                    if node == "generate":
+                        bars.update(task, status=f"round {attempt['round']}: writing")
+                    elif "verdict" in attempt:
+                        bars.update(
+                            task,
+                            completed=attempt["round"],
+                            status=f"round {attempt['round']}: {attempt['verdict']['evaluation']}",
+                        )
+                if node == "condense":
+                    bars.update(task, status="condensing a long paper")
+            else:
+                lines(thread_id, node, update)
+
+        def on_done(item: runner.BatchItem) -> None:
+            bars.advance(overall)
+            if item.error is not None:
+                message = escape(describe(item.error)[0])
+                err.print(f"[red]error[/red] [dim]{item.thread_id}[/dim] {escape(item.source)}: {message}")
+
+        items = runner.summarize_many(
+            sources_list, ctx, concurrency=concurrency, checkpoint_db=checkpoint_db,
+            output_dir=output_dir or Path("."), on_update=on_update, on_done=on_done,
+        )  # fmt: skip
+    table = Table("source", "thread", "verdict", "rounds", "tokens in/out", "output", title="summaries")
+    for item in items:
+        result = item.result
+        if result is None:
+            message, code = describe(item.error or RuntimeError("unknown failure"))
+            table.add_row(escape(item.source), item.thread_id, f"[red]error[/red] {escape(message)}", "-", "-", "-")
+        else:
+            code = _exit_code(result)
+            usage = f"{result.usage['input_tokens']:,}/{result.usage['output_tokens']:,}"
+            table.add_row(
+                escape(item.source),
+                item.thread_id,
+                result.status,
+                str(result.rounds),
+                usage,
+                str(result.summary_path or "-"),
+            )
+            if result.summary_path:
+                out.print(str(result.summary_path))
+        codes.append(code)
+    err.print(table)
+    return max(codes, key=_SEVERITY.index)
 
 
 @app.command()

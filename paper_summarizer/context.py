@@ -72,6 +72,13 @@ class Context:
             "fit. 0: a known default for the model (8192 for 'local')."
         },
     )
+    condense: bool = field(
+        default=True,
+        metadata={
+            "description": "Condense a paper too long for the context part by part into notes "
+            "first (one model call per part). Off: shorten it to fit instead."
+        },
+    )
     allow_local_files: bool = field(
         default=False,
         metadata={
@@ -82,6 +89,14 @@ class Context:
     human_review: bool = field(
         default=False,
         metadata={"description": "Pause after each verdict for a person to approve or give feedback."},
+    )
+    input_price: float = field(
+        default=0.0,
+        metadata={"description": "USD per million input tokens, for the cost estimate in the report (0: none)."},
+    )
+    output_price: float = field(
+        default=0.0,
+        metadata={"description": "USD per million output tokens (reasoning included), for the cost estimate."},
     )
     max_download_mb: float = field(default=50.0, metadata={"description": "Largest paper download, in megabytes."})
 

@@ -1,8 +1,11 @@
 """The summarize -> evaluate -> refine loop, wired.
 
-fetch -> generate -> evaluate --route--> END (PASS, or the round cap)
-            ^                   |------> review (human_review on) --route--> ...
-            '-------------------'   (NEEDS_IMPROVEMENT / FAIL, rounds left)
+fetch --route_after_fetch--> generate  (the paper fits the context)
+      '--> condense x N, in parallel --> assemble --> generate  (it does not)
+
+generate --> evaluate --route--> END  (PASS, or the round cap)
+   ^                     |-----> review (human_review on) --route--> END or generate
+   '---------------------'  (NEEDS_IMPROVEMENT or FAIL, rounds left)
 """
 
 from __future__ import annotations
@@ -15,11 +18,13 @@ from langgraph.types import RetryPolicy
 
 from paper_summarizer.context import Context
 from paper_summarizer.models import is_transient
+from paper_summarizer.nodes.assemble import assemble
+from paper_summarizer.nodes.condense import CondenseTask, condense
 from paper_summarizer.nodes.evaluate import evaluate
 from paper_summarizer.nodes.fetch import fetch
 from paper_summarizer.nodes.generate import generate
 from paper_summarizer.nodes.review import review
-from paper_summarizer.nodes.route import route
+from paper_summarizer.nodes.route import route, route_after_fetch
 from paper_summarizer.state import InputState, State
 
 # 429s, 5xx and timeouts are retried with backoff; 401 or an unknown model fail at once.
@@ -27,11 +32,15 @@ MODEL_RETRY = RetryPolicy(max_attempts=4, initial_interval=1.0, retry_on=is_tran
 
 builder = StateGraph(State, input_schema=InputState, context_schema=Context)
 builder.add_node("fetch", fetch)
+builder.add_node("condense", condense, input_schema=CondenseTask, retry_policy=MODEL_RETRY)
+builder.add_node("assemble", assemble)
 builder.add_node("generate", generate, retry_policy=MODEL_RETRY)
 builder.add_node("evaluate", evaluate, retry_policy=MODEL_RETRY)
 builder.add_node("review", review)
 builder.add_edge(START, "fetch")
-builder.add_edge("fetch", "generate")
+builder.add_conditional_edges("fetch", route_after_fetch, ["condense", "generate"])
+builder.add_edge("condense", "assemble")
+builder.add_edge("assemble", "generate")
 builder.add_edge("generate", "evaluate")
 builder.add_conditional_edges("evaluate", route, ["generate", "review", END])
 builder.add_conditional_edges("review", route, ["generate", END])

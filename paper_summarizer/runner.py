@@ -7,6 +7,7 @@ import dataclasses
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,7 +47,9 @@ class SummaryResult:
     notice: str = ""
     writer: str = ""
     judge: str = ""
-    usage: Usage = field(default_factory=lambda: add_usage())
+    usage: Usage = field(default_factory=lambda: add_usage())  # every call: condense, write, judge
+    condense_usage: Usage = field(default_factory=lambda: add_usage())
+    cost_usd: float | None = None  # when prices are configured
     attempts: list[dict[str, Any]] = field(default_factory=list)  # each with its summary and reasoning
     summary_path: Path | None = None
     report_path: Path | None = None
@@ -170,6 +173,45 @@ def threads(*, checkpoint_db: str | None = None) -> list[ThreadInfo]:
         return sorted(out, key=lambda t: t.updated_at, reverse=True)
 
 
+@dataclass
+class BatchItem:
+    source: str
+    thread_id: str
+    result: SummaryResult | None = None
+    error: BaseException | None = None
+
+
+def summarize_many(
+    sources: list[str],
+    context: Context | None = None,
+    *,
+    concurrency: int = 4,
+    checkpoint_db: str | None = None,
+    output_dir: str | Path = ".",
+    on_update: OnUpdate | None = None,
+    on_done: Callable[[BatchItem], None] | None = None,
+    reviewer: Reviewer | None = None,
+) -> list[BatchItem]:
+    """Summarize several papers at once, each in its own thread. One paper's failure is kept
+    in its item and does not stop the others. Items come back in the order of `sources`."""
+    items = [BatchItem(source, new_thread_id()) for source in sources]
+
+    def run(item: BatchItem) -> BatchItem:
+        try:
+            item.result = summarize(
+                item.source, context, thread_id=item.thread_id, checkpoint_db=checkpoint_db,
+                output_dir=output_dir, on_update=on_update, reviewer=reviewer,
+            )  # fmt: skip
+        except Exception as exc:
+            item.error = exc
+        if on_done is not None:
+            on_done(item)
+        return item
+
+    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        return list(pool.map(run, items))
+
+
 def _record(store: BaseStore, thread_id: str) -> dict[str, Any]:
     item = store.get(THREADS, thread_id)
     if item is None:
@@ -238,11 +280,17 @@ def _result(
         writer=writer_name(ctx),
         judge=judge_name(ctx),
         attempts=[texts.with_texts(store, a) for a in attempts],
+        condense_usage=add_usage(*[n["usage"] for n in values.get("notes") or []]),
         usage=add_usage(
+            *[n["usage"] for n in values.get("notes") or []],
             *[a["usage"] for a in attempts if "usage" in a],
             *[a["verdict"]["usage"] for a in attempts if "verdict" in a],
         ),
     )
+    if ctx.input_price or ctx.output_price:
+        result.cost_usd = round(
+            (result.usage["input_tokens"] * ctx.input_price + result.usage["output_tokens"] * ctx.output_price) / 1e6, 6
+        )
     if best is not None and "verdict" in best:
         result.summary = texts.get(store, best.get("summary_key", ""))
         result.best_round = best["round"]
@@ -287,6 +335,18 @@ def _report(result: SummaryResult, paper: PaperRef) -> dict[str, Any]:
         "writer": result.writer,
         "judge": result.judge,
         "usage": dict(result.usage),
+        "usage_by_step": {
+            "condense": dict(result.condense_usage),
+            "rounds": [
+                {
+                    "round": a["round"],
+                    "write": a.get("usage"),
+                    "judge": a["verdict"]["usage"] if "verdict" in a else None,
+                }
+                for a in result.attempts
+            ],
+        },
+        "cost_usd": result.cost_usd,
         "attempts": [{k: v for k, v in a.items() if not k.endswith("_key")} for a in result.attempts],
     }
 

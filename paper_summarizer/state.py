@@ -3,6 +3,7 @@ store under `PaperRef.key`, so checkpoints stay small however long the paper is.
 
 from __future__ import annotations
 
+import operator
 from typing import Annotated, Literal
 
 # typing_extensions: on Python < 3.12 pydantic (and so LangGraph Server's schema endpoint) rejects
@@ -51,6 +52,16 @@ class Attempt(TypedDict, total=False):
     review: str
 
 
+class Part(TypedDict):
+    """A span of the paper's text: the condense step gets offsets, never the text itself."""
+
+    index: int
+    heading: str
+    start: int
+    end: int
+    words: int  # notes budget, so that the joined notes fit the context
+
+
 class PaperRef(TypedDict):
     key: str  # SHA-256 of the source bytes: where the text lives in the store
     title: str
@@ -60,6 +71,16 @@ class PaperRef(TypedDict):
     chars: int
     words: int
     notice: str  # what was shortened or condensed, for the reader
+    parts: list[Part]  # spans to condense first, when the paper does not fit the context
+    condensed_key: str  # the condensed text, in the store, once the parts are condensed
+
+
+class Note(TypedDict):
+    index: int
+    heading: str
+    text_key: str
+    chars: int
+    usage: Usage
 
 
 def upsert_attempts(current: list[Attempt], update: list[Attempt]) -> list[Attempt]:
@@ -76,6 +97,7 @@ class InputState(TypedDict):
 
 class State(InputState, total=False):
     paper: PaperRef
+    notes: Annotated[list[Note], operator.add]  # one per condensed part, in any order
     summary: str  # the latest attempt's text: what the judge reads and Studio shows
     attempts: Annotated[list[Attempt], upsert_attempts]
     max_iterations: int

@@ -36,6 +36,8 @@ def load(source_text: str, store: BaseStore, *, allow_local_files: bool, max_byt
         chars=len(text),
         words=len(text.split()),
         notice="",
+        parts=[],
+        condensed_key="",
     )
 
 

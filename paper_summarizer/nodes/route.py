@@ -5,9 +5,19 @@ from __future__ import annotations
 
 from typing import Literal
 
+from langgraph.types import Send
+
 from paper_summarizer.state import State
 
 DEFAULT_MAX_ITERATIONS = 4
+
+
+def route_after_fetch(state: State) -> list[Send] | Literal["generate"]:
+    """Condense a paper with a plan of parts, all parts at once; otherwise start writing."""
+    paper = state["paper"]
+    if not paper.get("parts") or paper.get("condensed_key"):
+        return "generate"
+    return [Send("condense", {"source": state["source"], "paper": paper, "part": part}) for part in paper["parts"]]
 
 
 def route(state: State) -> Literal["generate", "review", "__end__"]:

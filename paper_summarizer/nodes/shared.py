@@ -8,7 +8,7 @@ from langgraph.runtime import Runtime
 from langgraph.store.base import BaseStore
 from langgraph.store.memory import InMemoryStore
 
-from paper_summarizer import models
+from paper_summarizer import models, texts
 from paper_summarizer.context import Context
 from paper_summarizer.documents import budget, library
 from paper_summarizer.state import PaperRef
@@ -34,11 +34,20 @@ def chat_model(name: str, ctx: Context) -> BaseChatModel:
     return models.load(name, "" if name == models.LOCAL else ctx.base_url, ctx.max_output_tokens)
 
 
-def paper_for_prompt(store: BaseStore, paper: PaperRef, ctx: Context) -> tuple[str, str]:
-    """(paper text that fits both models' context, notice if it was shortened)."""
-    window = min(
+def context_window(ctx: Context) -> int:
+    return min(
         models.context_window(writer_name(ctx), ctx.context_window),
         models.context_window(judge_name(ctx), ctx.context_window),
     )
-    room = budget.paper_budget(window, models.max_output_tokens(writer_name(ctx), ctx.max_output_tokens))
-    return budget.fit(library.text(store, paper), room)
+
+
+def prompt_budget(ctx: Context) -> int:
+    """Tokens of paper text a writer or judge prompt can hold."""
+    return budget.paper_budget(context_window(ctx), models.max_output_tokens(writer_name(ctx), ctx.max_output_tokens))
+
+
+def paper_for_prompt(store: BaseStore, paper: PaperRef, ctx: Context) -> tuple[str, str]:
+    """(paper text that fits both models' context, notice if it had to be shortened). The
+    condensed notes stand in for a paper that was too long."""
+    text = texts.get(store, paper["condensed_key"]) if paper.get("condensed_key") else library.text(store, paper)
+    return budget.fit(text, prompt_budget(ctx))

@@ -16,10 +16,12 @@ def template(name: str) -> str:
     return (files(__package__) / f"{name}.md").read_text(encoding="utf-8")
 
 
-def fill(text: str, **values: object) -> str:
+def fill(template_text: str, **values: object) -> str:
     """Put values into {name} slots in one pass, so braces in the values (a paper's JSON, a
     user's override) are never read as slots, and unknown {words} stay as they are."""
-    return re.sub(r"\{(\w+)\}", lambda m: str(values[m.group(1)]) if m.group(1) in values else m.group(0), text)
+    return re.sub(
+        r"\{(\w+)\}", lambda m: str(values[m.group(1)]) if m.group(1) in values else m.group(0), template_text
+    )
 
 
 def numbered(items: list[str]) -> str:

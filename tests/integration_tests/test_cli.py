@@ -114,3 +114,23 @@ def test_unknown_thread_and_bad_usage(tmp_path: Path) -> None:
 def test_convert_prints_markdown(paper: Path, tmp_path: Path) -> None:
     done = cli("convert", str(paper), cwd=tmp_path)
     assert done.returncode == 0 and "# Gated Judges for Summaries" in done.stdout
+
+
+def test_batch_with_one_bad_source_reports_it_and_finishes_the_others(
+    scripted: list[ScriptedServer], tmp_path: Path
+) -> None:
+    from tests.factories import write_paper
+
+    server = start(scripted, writer_and_judge([summary(150)], [verdict_json("PASS")]))
+    write_paper(tmp_path, "one.md")
+    write_paper(tmp_path, "two.md")
+    (tmp_path / "list.txt").write_text("two.md\n# a comment\nmissing.pdf\n")
+    done = cli(
+        "summarize", "one.md", "--from-file", "list.txt", *scripted_args(server), "--concurrency", "3", cwd=tmp_path
+    )
+    assert done.returncode == 2, done.stderr  # the worst of passed, passed and bad input
+    assert sorted(done.stdout.split()) == ["one.summary.md", "two.summary.md"]
+    assert "missing.pdf: no such file" in done.stderr
+    assert "Traceback" not in done.stderr
+    table = done.stderr[done.stderr.index("summaries") :]
+    assert table.count("passed") == 2 and "error" in table

@@ -147,3 +147,27 @@ def test_api_key_never_reaches_the_database_or_outputs(
     assert result.passed
     for path in [db, *(tmp_path / "out").iterdir()]:
         assert secret.encode() not in path.read_bytes(), path
+
+
+def test_token_totals_add_up_and_cost_is_estimated(scripted: list[ScriptedServer], paper: Path, tmp_path: Path) -> None:
+    server = start(
+        scripted,
+        writer_and_judge(
+            [summary(150, seed=1), summary(150, seed=2)],
+            [verdict_json("NEEDS_IMPROVEMENT", "More."), verdict_json("PASS")],
+        ),
+    )
+    context = ctx(server, input_price=1.0, output_price=2.0)
+    result = summarize(str(paper), context, checkpoint_db=str(tmp_path / "c.sqlite"), output_dir=tmp_path)
+    report = json.loads(result.report_path.read_text())  # type: ignore[union-attr]
+    rounds = report["usage_by_step"]["rounds"]
+    for key in ("input_tokens", "output_tokens"):
+        per_call = [r["write"][key] for r in rounds] + [r["judge"][key] for r in rounds]
+        assert all(n > 0 for n in per_call)
+        assert report["usage"][key] == sum(per_call) + report["usage_by_step"]["condense"][key]
+    # The scripted server bills len(prompt)/4 tokens: the totals are the server's own numbers.
+    assert report["usage"]["input_tokens"] == sum(
+        sum(len(m["content"]) for m in r["messages"]) // 4 for r in server.requests
+    )
+    expected = (report["usage"]["input_tokens"] * 1.0 + report["usage"]["output_tokens"] * 2.0) / 1e6
+    assert report["cost_usd"] == pytest.approx(expected)

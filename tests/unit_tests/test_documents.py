@@ -102,3 +102,9 @@ def test_conversion_is_cached_by_the_bytes_sha256(tmp_path: Path, monkeypatch: p
     first.write_text(paper_markdown() + "\nmore")
     assert library.load(str(first), store, allow_local_files=True, max_bytes=10**6)["key"] != a["key"]
     assert len(calls) == 2
+
+
+def test_budget_leaves_room_for_the_paper_whatever_the_output_limit() -> None:
+    assert budget.paper_budget(8192, 1024) == 8192 - 2048 - budget.PROMPT_OVERHEAD_TOKENS
+    assert budget.paper_budget(8192, 8192) == 8192 - 4096 - budget.PROMPT_OVERHEAD_TOKENS
+    assert budget.paper_budget(64_000, 8192) == 64_000 - 16_384 - budget.PROMPT_OVERHEAD_TOKENS

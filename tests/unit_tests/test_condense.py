@@ -1,0 +1,128 @@
+"""Long papers are condensed part by part (in parallel) before the loop, in reading order, and
+the output says so."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from typing import Any
+
+import pytest
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.store.memory import InMemoryStore
+from pydantic import Field
+
+from paper_summarizer import models, texts
+from paper_summarizer.context import Context
+from paper_summarizer.documents import budget
+from paper_summarizer.graph import build_graph
+from tests.factories import prose, summary
+from tests.scripted_server import verdict_json
+
+SECTIONS = ["Abstract", "1 Introduction", "2 Method", "3 Experiments", "4 Results", "5 Conclusion"]
+
+
+class PromptFake(BaseChatModel):
+    """Answers by looking at the prompt: notes for condense requests, else a summary or verdict."""
+
+    prompts: list[list[BaseMessage]] = Field(default_factory=list)
+
+    @property
+    def _llm_type(self) -> str:
+        return "prompt-fake"
+
+    def _generate(
+        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
+    ) -> ChatResult:
+        self.prompts.append(list(messages))
+        last = str(messages[-1].content)
+        if last.startswith("You are condensing"):
+            part = last.split("Part: ", 1)[1].split("\n", 1)[0]
+            reply = f"Notes on {part}: the key claims, in 30 words. " + prose(30, len(part))
+        elif last.startswith("Role: reviewer"):
+            reply = verdict_json("PASS")
+        else:
+            reply = summary(150)
+        usage = {"input_tokens": 100, "output_tokens": 20, "total_tokens": 120}
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(reply, usage_metadata=usage))])
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch) -> PromptFake:
+    model = PromptFake()
+    model.prompts = []
+    monkeypatch.setattr(models, "load", lambda *a, **k: model)
+    return model
+
+
+def long_paper(tmp_path: Path) -> Path:
+    text = "# A Long Paper\n\n" + "\n\n".join(f"## {h}\n\n{prose(450, i)}" for i, h in enumerate(SECTIONS))
+    path = tmp_path / "long.md"
+    path.write_text(text)
+    return path
+
+
+def test_plan_parts_keeps_order_and_drops_references() -> None:
+    text = (
+        "# T\n\n"
+        + "\n\n".join(f"## {h}\n\n{prose(450, i)}" for i, h in enumerate(SECTIONS))
+        + "\n\n## References\n\n[1] x"
+    )
+    parts = budget.plan_parts(text, 1500, 2000)
+    assert [p["index"] for p in parts] == list(range(len(parts))) and len(parts) >= 3
+    assert all(a["end"] <= b["start"] for a, b in itertools.pairwise(parts))
+    assert "References" not in " ".join(p["heading"] for p in parts)
+    assert all(p["end"] - p["start"] <= 1500 * budget.CHARS_PER_TOKEN for p in parts)
+
+
+def test_long_paper_is_condensed_in_order_and_reported(fake: PromptFake, tmp_path: Path) -> None:
+    store = InMemoryStore()
+    graph = build_graph(InMemorySaver(), store)
+    ctx = Context(
+        allow_local_files=True,
+        model="writer",
+        min_words=100,
+        context_window=3000,
+        max_output_tokens=300,
+        max_iterations=1,
+    )
+    updates = list(
+        graph.stream(
+            {"source": str(long_paper(tmp_path))},
+            {"configurable": {"thread_id": "t"}},
+            context=ctx,
+            stream_mode="updates",
+        )
+    )
+    nodes = [next(iter(u)) for u in updates]
+    n_parts = nodes.count("condense")
+    assert n_parts >= 3 and nodes[:1] == ["fetch"] and nodes[1 + n_parts :] == ["assemble", "generate", "evaluate"]
+
+    state = graph.get_state({"configurable": {"thread_id": "t"}}).values
+    paper = state["paper"]
+    assert f"({n_parts} parts)" in paper["notice"] and "condensed" in paper["notice"]
+    condensed = texts.get(store, paper["condensed_key"])
+    positions = [condensed.index(h) for h in SECTIONS]
+    assert positions == sorted(positions)  # reading order, though parts finished in any order
+    writer_prompt = next(p for p in fake.prompts if str(p[-1].content).startswith("Role: writer"))
+    assert "Notes on A Long Paper; Abstract" in str(writer_prompt[0].content)  # the writer reads the notes
+    assert len(str(writer_prompt[0].content)) < len(long_paper(tmp_path).read_text())
+
+
+def test_condense_off_shortens_instead_and_says_so(fake: PromptFake, tmp_path: Path) -> None:
+    graph = build_graph(InMemorySaver(), InMemoryStore())
+    ctx = Context(
+        allow_local_files=True,
+        model="writer",
+        min_words=100,
+        context_window=3000,
+        max_output_tokens=300,
+        max_iterations=1,
+        condense=False,
+    )
+    state = graph.invoke({"source": str(long_paper(tmp_path))}, {"configurable": {"thread_id": "t"}}, context=ctx)
+    assert "shortened to fit" in state["paper"]["notice"]
+    assert not any(str(p[-1].content).startswith("You are condensing") for p in fake.prompts)
