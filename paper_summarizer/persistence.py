@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -14,6 +15,8 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.store.base import BaseStore
 
 from paper_summarizer.errors import BadInputError
+
+_SETUP_LOCK = threading.Lock()
 
 
 def default_location() -> str:
@@ -34,7 +37,8 @@ def open_persistence(
     location = location or default_location()
     with ExitStack() as stack:
         try:
-            saver, store = _open(location, stack)
+            with _SETUP_LOCK:  # first-time table creation is not safe to run twice at once
+                saver, store = _open(location, stack)
         except BadInputError:
             raise
         except Exception as exc:  # psycopg, sqlite3 and OS errors all mean "cannot use this"

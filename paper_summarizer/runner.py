@@ -96,29 +96,38 @@ def summarize(
 ) -> SummaryResult:
     """Summarize one paper; every step is checkpointed under `thread_id` (new if not given).
     Local files may be read here (the caller is on this machine) unless the context says no."""
+    with _session(checkpoint_db) as (graph, store):
+        return _start(graph, store, source, context, thread_id, output_dir, on_update, reviewer)
+
+
+def _start(
+    graph: CompiledStateGraph[State, Context, InputState, State],
+    store: BaseStore,
+    source: str,
+    context: Context | None,
+    thread_id: str | None,
+    output_dir: str | Path,
+    on_update: OnUpdate | None,
+    reviewer: Reviewer | None,
+) -> SummaryResult:
     ctx = context or Context(allow_local_files=True)
     thread_id = thread_id or new_thread_id()
-    with _session(checkpoint_db) as (graph, store):
-        config = _config(thread_id, source)
-        if graph.get_state(config).values or store.get(THREADS, thread_id):
-            raise BadInputError(f"thread {thread_id} already exists: use `resume {thread_id}`")
-        now = _now()
-        settings = {**dataclasses.asdict(ctx), "output_dir": str(output_dir)}
-        store.put(
-            THREADS,
-            thread_id,
-            {"source": source, "settings": settings, "created_at": now, "updated_at": now},
-            index=False,
-        )
-        try:
-            return _drive(graph, store, config, {"source": source}, ctx, Path(output_dir), on_update, reviewer)
-        except BadInputError:
-            if "paper" not in graph.get_state(config).values:
-                # The source itself was bad: there is nothing to resume, so leave no trace.
-                if isinstance(graph.checkpointer, BaseCheckpointSaver):
-                    graph.checkpointer.delete_thread(thread_id)
-                store.delete(THREADS, thread_id)
-            raise
+    config = _config(thread_id, source)
+    if graph.get_state(config).values or store.get(THREADS, thread_id):
+        raise BadInputError(f"thread {thread_id} already exists: use `resume {thread_id}`")
+    now = _now()
+    settings = {**dataclasses.asdict(ctx), "output_dir": str(output_dir)}
+    record = {"source": source, "settings": settings, "created_at": now, "updated_at": now}
+    store.put(THREADS, thread_id, record, index=False)
+    try:
+        return _drive(graph, store, config, {"source": source}, ctx, Path(output_dir), on_update, reviewer)
+    except BadInputError:
+        if "paper" not in graph.get_state(config).values:
+            # The source itself was bad: there is nothing to resume, so leave no trace.
+            if isinstance(graph.checkpointer, BaseCheckpointSaver):
+                graph.checkpointer.delete_thread(thread_id)
+            store.delete(THREADS, thread_id)
+        raise
 
 
 def resume(
@@ -195,21 +204,23 @@ def summarize_many(
     """Summarize several papers at once, each in its own thread. One paper's failure is kept
     in its item and does not stop the others. Items come back in the order of `sources`."""
     items = [BatchItem(source, new_thread_id()) for source in sources]
+    # One database session for the batch: the savers serialize their own access, and papers
+    # do not race each other through first-time setup.
+    with _session(checkpoint_db) as (graph, store):
 
-    def run(item: BatchItem) -> BatchItem:
-        try:
-            item.result = summarize(
-                item.source, context, thread_id=item.thread_id, checkpoint_db=checkpoint_db,
-                output_dir=output_dir, on_update=on_update, reviewer=reviewer,
-            )  # fmt: skip
-        except Exception as exc:
-            item.error = exc
-        if on_done is not None:
-            on_done(item)
-        return item
+        def run(item: BatchItem) -> BatchItem:
+            try:
+                item.result = _start(
+                    graph, store, item.source, context, item.thread_id, output_dir, on_update, reviewer
+                )
+            except Exception as exc:
+                item.error = exc
+            if on_done is not None:
+                on_done(item)
+            return item
 
-    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        return list(pool.map(run, items))
+        with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+            return list(pool.map(run, items))
 
 
 def _record(store: BaseStore, thread_id: str) -> dict[str, Any]:

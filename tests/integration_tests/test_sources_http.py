@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -16,6 +16,7 @@ from paper_summarizer.documents import library, sources
 from paper_summarizer.errors import SourceError
 from tests.factories import paper_markdown
 from tests.pdf_factory import make_paper_pdf
+from tests.scripted_server import QuietServer
 
 ARXIV_HTML = """<!DOCTYPE html><html><head><title>Gates Before Judges</title></head><body>
 <h1>Gates Before Judges</h1><h2>Abstract</h2><p>{body}</p><h2>1 Introduction</h2><p>{body}</p></body></html>"""
@@ -44,7 +45,7 @@ def arxiv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str,
             self.end_headers()
             self.wfile.write(body)
 
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd = QuietServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{httpd.server_address[1]}"
     monkeypatch.setenv("PAPER_SUMMARIZER_ARXIV_BASE", base)
