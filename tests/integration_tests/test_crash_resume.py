@@ -87,3 +87,39 @@ def test_kill_9_then_resume_with_postgres(
             "SELECT count(*) FROM checkpoint_writes WHERE thread_id='crash' AND channel='paper'"
         ).fetchone()
         assert row is not None and row[0] == 1
+
+
+def test_ctrl_c_says_how_to_resume_and_resume_finishes(
+    scripted: list[ScriptedServer], paper: Path, tmp_path: Path
+) -> None:
+    replies = writer_and_judge([summary(150)], [verdict_json("PASS")])
+    waiting = threading.Event()
+
+    def script(body: dict[str, Any], n: int) -> Reply:
+        if n == 1:
+            waiting.set()
+            return Reply(summary(150), delay=3)
+        return replies(body, n)
+
+    server = start(scripted, script)
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+    db = str(tmp_path / "c.sqlite")
+    args = ["--model", "openai:scripted", "--base-url", server.url, "--min-words", "100", "--checkpoint-db", db]
+    proc = subprocess.Popen(
+        [*CLI, "summarize", str(paper), "--thread-id", "ctrlc", *args], cwd=tmp_path, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert waiting.wait(60)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 130, stderr
+    assert f"paper-summarizer resume ctrlc --checkpoint-db {db}" in stderr and "Traceback" not in stderr
+    resumed = subprocess.run(
+        [*CLI, "resume", "ctrlc", "--checkpoint-db", db],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert resumed.returncode == 0, resumed.stderr
