@@ -16,10 +16,15 @@ from tests.scripted_server import ScriptedServer, verdict_json, writer_and_judge
 CLI = [sys.executable, "-m", "paper_summarizer"]
 
 
-def cli(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def cli_env(cwd: Path) -> dict[str, str]:
+    """The user's environment with no API keys, and a checkpoint database in `cwd`."""
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
     env["PAPER_SUMMARIZER_CHECKPOINT_DB"] = str(cwd / "c.sqlite")
-    return subprocess.run([*CLI, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    return env
+
+
+def cli(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CLI, *args], cwd=cwd, env=cli_env(cwd), capture_output=True, text=True, timeout=timeout)
 
 
 def scripted_args(server: ScriptedServer) -> list[str]:

@@ -15,7 +15,7 @@ import pytest
 
 from tests.conftest import start
 from tests.factories import summary
-from tests.integration_tests.test_cli import CLI
+from tests.integration_tests.test_cli import CLI, cli, cli_env
 from tests.scripted_server import Reply, ScriptedServer, role_of, verdict_json, writer_and_judge
 
 
@@ -33,7 +33,7 @@ def _kill_mid_round_two(scripted: list[ScriptedServer], paper: Path, tmp_path: P
         return replies(body, n)
 
     server = start(scripted, script)
-    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+    env = cli_env(tmp_path)
     args = ["--model", "openai:scripted", "--base-url", server.url, "--min-words", "100", "--checkpoint-db", db]
     proc = subprocess.Popen(
         [*CLI, "summarize", str(paper), "--thread-id", "crash", *args], cwd=tmp_path, env=env,
@@ -45,14 +45,7 @@ def _kill_mid_round_two(scripted: list[ScriptedServer], paper: Path, tmp_path: P
     assert proc.returncode == -signal.SIGKILL
     time.sleep(0.2)
 
-    resumed = subprocess.run(
-        [*CLI, "resume", "crash", "--checkpoint-db", db],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    resumed = cli("resume", "crash", "--checkpoint-db", db, cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr
     assert (tmp_path / "paper.summary.md").is_file()
     # Round 1 (writer + judge) ran once; round 2's writer was cut off by the kill and asked again.
@@ -102,7 +95,7 @@ def test_ctrl_c_says_how_to_resume_and_resume_finishes(
         return replies(body, n)
 
     server = start(scripted, script)
-    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+    env = cli_env(tmp_path)
     db = str(tmp_path / "c.sqlite")
     args = ["--model", "openai:scripted", "--base-url", server.url, "--min-words", "100", "--checkpoint-db", db]
     proc = subprocess.Popen(
@@ -114,12 +107,5 @@ def test_ctrl_c_says_how_to_resume_and_resume_finishes(
     _, stderr = proc.communicate(timeout=30)
     assert proc.returncode == 130, stderr
     assert f"paper-summarizer resume ctrlc --checkpoint-db {db}" in stderr and "Traceback" not in stderr
-    resumed = subprocess.run(
-        [*CLI, "resume", "ctrlc", "--checkpoint-db", db],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    resumed = cli("resume", "ctrlc", "--checkpoint-db", db, cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr

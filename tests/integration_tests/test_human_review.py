@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -10,7 +9,7 @@ from typing import Any
 from paper_summarizer import Context, history, resume, summarize
 from tests.conftest import start
 from tests.factories import summary
-from tests.integration_tests.test_cli import CLI
+from tests.integration_tests.test_cli import CLI, cli_env
 from tests.scripted_server import ScriptedServer, verdict_json, writer_and_judge
 
 
@@ -47,7 +46,7 @@ def test_api_without_reviewer_pauses_and_resume_answers(
 
 def test_cli_review_prompt(scripted: list[ScriptedServer], paper: Path, tmp_path: Path) -> None:
     model = start(scripted, writer_and_judge([summary(150, seed=1), summary(150, seed=2)], [verdict_json("PASS")]))
-    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+    env = cli_env(tmp_path)
     args = ["--review", "--model", "openai:scripted", "--base-url", model.url, "--min-words", "100"]
     answers = "Shorter sentences, please.\napprove\n"
     done = subprocess.run(

@@ -58,6 +58,19 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> PromptFake:
     return model
 
 
+def small_window(**extra: Any) -> Context:
+    """A context too small for the long paper, so it must be condensed (or shortened)."""
+    return Context(
+        allow_local_files=True,
+        model="writer",
+        min_words=100,
+        context_window=3000,
+        max_output_tokens=300,
+        max_iterations=1,
+        **extra,
+    )
+
+
 def long_paper(tmp_path: Path) -> Path:
     text = "# A Long Paper\n\n" + "\n\n".join(f"## {h}\n\n{prose(450, i)}" for i, h in enumerate(SECTIONS))
     path = tmp_path / "long.md"
@@ -81,14 +94,7 @@ def test_plan_parts_keeps_order_and_drops_references() -> None:
 def test_long_paper_is_condensed_in_order_and_reported(fake: PromptFake, tmp_path: Path) -> None:
     store = InMemoryStore()
     graph = build_graph(InMemorySaver(), store)
-    ctx = Context(
-        allow_local_files=True,
-        model="writer",
-        min_words=100,
-        context_window=3000,
-        max_output_tokens=300,
-        max_iterations=1,
-    )
+    ctx = small_window()
     updates = list(
         graph.stream(
             {"source": str(long_paper(tmp_path))},
@@ -114,13 +120,7 @@ def test_long_paper_is_condensed_in_order_and_reported(fake: PromptFake, tmp_pat
 
 def test_condense_off_shortens_instead_and_says_so(fake: PromptFake, tmp_path: Path) -> None:
     graph = build_graph(InMemorySaver(), InMemoryStore())
-    ctx = Context(
-        allow_local_files=True,
-        model="writer",
-        min_words=100,
-        context_window=3000,
-        max_output_tokens=300,
-        max_iterations=1,
+    ctx = small_window(
         condense=False,
     )
     state = graph.invoke({"source": str(long_paper(tmp_path))}, {"configurable": {"thread_id": "t"}}, context=ctx)
