@@ -18,7 +18,7 @@ REASON_MAX_CHARS = 160
 class CriterionResult(BaseModel):
     criterion: int = Field(description="Number of the criterion, from 1")
     passed: bool
-    reason: str = Field(default="", max_length=REASON_MAX_CHARS * 4)
+    reason: str = ""  # no length limit here: a wordy judge is truncated, not rejected
 
 
 class JudgeReply(BaseModel):

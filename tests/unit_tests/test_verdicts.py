@@ -96,3 +96,16 @@ def test_best_attempt_is_fewest_failures_then_latest() -> None:
     attempts.append(attempt(5, one_crit))
     assert verdicts.best_attempt(attempts, 4)["round"] == 5  # type: ignore[index]
     assert verdicts.failures(one_crit) == ["structure"]
+
+
+def test_a_wordy_judge_is_truncated_not_rejected() -> None:
+    text = (
+        '{"evaluation": "NEEDS_IMPROVEMENT", "feedback": "'
+        + "x" * 5000
+        + '", "criteria": [{"criterion": 1, "passed": false, "reason": "'
+        + "y" * 5000
+        + '"}]}'
+    )
+    v = verdicts.from_judge(verdicts.parse_judge_reply(text), "", CRITERIA, OK_GATES, [], "j", NO_USAGE)
+    assert len(v["criteria"][0]["detail"]) == verdicts.REASON_MAX_CHARS
+    assert len(v["feedback"]) < 2 * verdicts.FEEDBACK_MAX_CHARS
