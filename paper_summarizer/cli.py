@@ -121,6 +121,10 @@ def _report_result(result: runner.SummaryResult) -> None:
             f"[yellow]did not pass[/yellow] in {result.rounds} rounds; wrote the best attempt "
             f"(round {result.best_round}), still failing: {escape('; '.join(result.failing))}"
         )
+    elif result.status == "awaiting review":
+        err.print(
+            f"thread {result.thread_id} awaits your review: `paper-summarizer resume {result.thread_id} --review`"
+        )
     else:
         err.print(f"thread {result.thread_id} is {result.status}: `paper-summarizer resume {result.thread_id}`")
 
