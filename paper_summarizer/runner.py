@@ -144,7 +144,7 @@ def resume(
         record = _record(store, thread_id)
         settings = {**record["settings"], **{k: v for k, v in (overrides or {}).items() if v is not None}}
         output_dir = Path(settings.pop("output_dir", "."))
-        ctx = Context(**settings)
+        ctx = _context_from(settings)
         config = _config(thread_id, record["source"])
         snapshot = graph.get_state(config)
         command: Any = None
@@ -161,8 +161,7 @@ def history(thread_id: str, *, checkpoint_db: str | None = None) -> SummaryResul
     """A thread's attempts and verdicts as stored, without writing anything."""
     with _session(checkpoint_db) as (graph, store):
         record = _record(store, thread_id)
-        settings = {k: v for k, v in record["settings"].items() if k != "output_dir"}
-        return _result(graph, store, _config(thread_id, record["source"]), Context(**settings), None)
+        return _result(graph, store, _config(thread_id, record["source"]), _context_from(record["settings"]), None)
 
 
 def threads(*, checkpoint_db: str | None = None) -> list[ThreadInfo]:
@@ -223,6 +222,12 @@ def summarize_many(
             return list(pool.map(run, items))
 
 
+def _context_from(settings: dict[str, Any]) -> Context:
+    """The stored settings as a Context; fields a later version dropped are ignored."""
+    known = {f.name for f in dataclasses.fields(Context)}
+    return Context(**{k: v for k, v in settings.items() if k in known})
+
+
 def _record(store: BaseStore, thread_id: str) -> dict[str, Any]:
     item = store.get(THREADS, thread_id)
     if item is None:
@@ -253,6 +258,9 @@ def _drive(
         if snapshot.interrupts and reviewer is not None:
             run_input = Command(resume=reviewer(snapshot.interrupts[0].value))
             continue
+        item = store.get(THREADS, thread_id)
+        if item is not None:
+            store.put(THREADS, thread_id, {**item.value, "updated_at": _now()}, index=False)
         return _result(graph, store, config, ctx, output_dir)
 
 
@@ -306,9 +314,6 @@ def _result(
         result.summary = texts.get(store, best.get("summary_key", ""))
         result.best_round = best["round"]
         result.failing = verdicts.failures(best["verdict"])
-    item = store.get(THREADS, thread_id)
-    if item is not None:
-        store.put(THREADS, thread_id, {**item.value, "updated_at": _now()}, index=False)
     if output_dir is not None and paper is not None and result.summary and status in ("passed", "cap reached"):
         result.summary_path, result.report_path = outputs.write(
             output_dir, paper["name"], outputs.summary_markdown(result.summary, _footer(result)), _report(result, paper)
