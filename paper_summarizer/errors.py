@@ -41,12 +41,13 @@ def describe(exc: BaseException) -> tuple[str, int]:
             403: "the key has no access to this model",
             404: "check the model name and base URL",
         }.get(exc.status_code, "")
-        detail = _first_line(getattr(exc, "message", "") or str(exc))
+        detail = first_line(getattr(exc, "message", "") or str(exc))
         return f"model API error {exc.status_code}: {detail}" + (f" ({hint})" if hint else ""), 1
     if openai is not None and isinstance(exc, openai.APIConnectionError):
-        return f"cannot reach the model API: {_first_line(str(exc))}", 1
-    return f"{type(exc).__name__}: {_first_line(str(exc))}", 1
+        return f"cannot reach the model API: {first_line(str(exc))}", 1
+    return f"{type(exc).__name__}: {first_line(str(exc))}", 1
 
 
-def _first_line(text: str) -> str:
+def first_line(text: str) -> str:
+    """The first non-empty line of a message, never an IndexError on an empty one."""
     return (text.strip().splitlines() or [""])[0][:300]

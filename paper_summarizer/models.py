@@ -14,7 +14,7 @@ from langchain.chat_models import init_chat_model
 from langchain_core.language_models import BaseChatModel
 
 from paper_summarizer import local_model
-from paper_summarizer.errors import ModelConfigError
+from paper_summarizer.errors import ModelConfigError, first_line
 
 LOCAL = "local"
 DEFAULT_DEEPSEEK = "deepseek:deepseek-reasoner"
@@ -127,7 +127,7 @@ def load(name: str, base_url: str = "", max_tokens: int = 0) -> BaseChatModel:
     except ImportError as exc:
         raise ModelConfigError(f"{name}: {exc}") from exc
     except (ValueError, openai.OpenAIError) as exc:
-        raise ModelConfigError(f"cannot set up {name}: {str(exc).splitlines()[0]}") from exc
+        raise ModelConfigError(f"cannot set up {name}: {first_line(str(exc)) or type(exc).__name__}") from exc
 
 
 def is_transient(exc: BaseException) -> bool:

@@ -14,7 +14,7 @@ from pathlib import Path
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.store.base import BaseStore
 
-from paper_summarizer.errors import BadInputError
+from paper_summarizer.errors import BadInputError, first_line
 
 _SETUP_LOCK = threading.Lock()
 
@@ -42,7 +42,7 @@ def open_persistence(
         except BadInputError:
             raise
         except Exception as exc:  # psycopg, sqlite3 and OS errors all mean "cannot use this"
-            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            first = first_line(str(exc)) or type(exc).__name__
             raise BadInputError(f"cannot use the checkpoint database {_redact(location)}: {first}") from exc
         yield saver, store
 

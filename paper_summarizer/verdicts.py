@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
+from paper_summarizer.errors import first_line
 from paper_summarizer.state import Attempt, Check, Evaluation, NumberCheck, Usage, Verdict
 
 FEEDBACK_MAX_CHARS = 600
@@ -67,7 +68,7 @@ def parse_judge_reply(text: str) -> JudgeReply:
     try:
         return JudgeReply.model_validate(json.loads(match.group(0)))
     except (json.JSONDecodeError, ValidationError) as exc:
-        raise ValueError(str(exc).splitlines()[0]) from exc
+        raise ValueError(first_line(str(exc)) or type(exc).__name__) from exc
 
 
 def from_gates(gates: list[Check], grounding: list[NumberCheck], empty: bool) -> Verdict:
