@@ -1,10 +1,31 @@
 """paper-summarizer: research papers to markdown summaries, written by an LLM and checked by an
-LLM judge and by code, in a checkpointed LangGraph loop."""
+LLM judge and by code, in a checkpointed LangGraph loop.
 
-from paper_summarizer.context import Context
-from paper_summarizer.graph import build_graph, graph
-from paper_summarizer.runner import SummaryResult, ThreadInfo, history, resume, summarize, threads
+The public names are imported on first use: the markitdown plugin (`documents.pdf`) and the
+CLI's `convert` and `--help` must not pay for importing LangGraph and LangChain.
+"""
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from paper_summarizer.context import Context
+    from paper_summarizer.graph import build_graph, graph
+    from paper_summarizer.runner import SummaryResult, ThreadInfo, history, resume, summarize, threads
+
+_HOMES = {
+    "Context": "paper_summarizer.context",
+    "build_graph": "paper_summarizer.graph",
+    "graph": "paper_summarizer.graph",
+    "SummaryResult": "paper_summarizer.runner",
+    "ThreadInfo": "paper_summarizer.runner",
+    "history": "paper_summarizer.runner",
+    "resume": "paper_summarizer.runner",
+    "summarize": "paper_summarizer.runner",
+    "threads": "paper_summarizer.runner",
+}
 __all__ = [
     "Context",
     "SummaryResult",
@@ -16,3 +37,9 @@ __all__ = [
     "summarize",
     "threads",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(_HOMES[name]), name)

@@ -1,26 +1,30 @@
 """`paper-summarizer`: a thin command line over the public API. Progress goes to stderr, the
-paths of written files to stdout; every failure is one line and a meaningful exit code."""
+paths of written files to stdout; every failure is one line and a meaningful exit code.
+
+The graph stack (LangGraph, LangChain, the model clients) is imported inside the commands that
+run the graph, so `--help` and `convert` start in a fraction of a second."""
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.logging import RichHandler
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
-from paper_summarizer import models, runner, verdicts
 from paper_summarizer.context import Context
-from paper_summarizer.documents import convert as converter
-from paper_summarizer.documents import sources
 from paper_summarizer.errors import BadInputError, describe
-from paper_summarizer.replies import add_usage
+
+if TYPE_CHECKING:
+    from paper_summarizer import runner
 
 EXIT_PASSED, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_CAP = 0, 1, 2, 3
 _SEVERITY = [EXIT_PASSED, EXIT_CAP, EXIT_BAD_INPUT, EXIT_FAILED]  # later is worse
@@ -51,6 +55,16 @@ BaseUrl = Annotated[str | None, typer.Option(help="Base URL of an OpenAI-compati
 MaxIterations = Annotated[int | None, typer.Option(min=1, help="Most write-and-judge rounds [default: 4].")]
 OutputDir = Annotated[Path | None, typer.Option(file_okay=False, help="Where summaries and reports go [default: .].")]
 Review = Annotated[bool, typer.Option("--review", help="Approve or send back each verdict yourself.")]
+
+
+@app.callback()
+def _setup() -> None:
+    # What the converter says (a page kept as plain text, OCR progress) reaches the user as a line.
+    handler = RichHandler(console=err, show_time=False, show_path=False, show_level=False, markup=False)
+    package = logging.getLogger("paper_summarizer")
+    package.handlers[:] = [handler]
+    package.setLevel(logging.INFO)
+    package.propagate = False
 
 
 def _guard(action: Callable[[], T]) -> T:
@@ -167,6 +181,8 @@ def summarize(
             model=model, evaluator_model=evaluator_model, base_url=base_url, max_iterations=max_iterations,
             min_words=min_words, max_output_tokens=max_output_tokens, human_review=review or None,
         )  # fmt: skip
+        from paper_summarizer import models
+
         choice = models.choose(ctx.model)
         if choice.reason:
             err.print(f"[cyan]model:[/cyan] {choice.name} ({escape(choice.reason)})")
@@ -183,6 +199,8 @@ def summarize(
 def _single(
     source: str, ctx: Context, thread_id: str | None, checkpoint_db: str | None, output_dir: Path | None, review: bool
 ) -> int:
+    from paper_summarizer import runner
+
     tid = thread_id or runner.new_thread_id()
     err.print(f"[dim]thread {tid}[/dim]: summarizing {escape(source)}")
     try:
@@ -203,6 +221,8 @@ def _batch(
 ) -> int:
     """Papers run concurrently, each in its own thread ID; a bar per paper on a terminal, a
     line per event otherwise; then one table. The exit code is the worst paper's."""
+    from paper_summarizer import runner
+
     codes: list[int] = []
     with Progress(
         TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[status]}"),
@@ -279,6 +299,8 @@ def resume(
     """Continue an interrupted run from its last checkpoint, with its original settings."""
 
     def body() -> int:
+        from paper_summarizer import models, runner
+
         overrides = {
             "model": model, "evaluator_model": evaluator_model, "base_url": base_url,
             "max_iterations": max_iterations, "output_dir": str(output_dir) if output_dir else None,
@@ -302,6 +324,9 @@ def history(
     checkpoint_db: CheckpointDb = None,
 ) -> None:
     """List a run's attempts with their verdicts."""
+    from paper_summarizer import runner, verdicts
+    from paper_summarizer.replies import add_usage
+
     result = _guard(lambda: runner.history(thread_id, checkpoint_db=checkpoint_db))
     out.print(f"[bold]{escape(result.title)}[/bold] ({escape(result.source)}): {result.status}")
     for attempt in result.attempts:
@@ -328,6 +353,8 @@ def history(
 @app.command()
 def threads(checkpoint_db: CheckpointDb = None) -> None:
     """List stored runs."""
+    from paper_summarizer import runner
+
     found = _guard(lambda: runner.threads(checkpoint_db=checkpoint_db))
     out.print(f"{'thread':<14} {'status':<16} {'rounds':>6}  {'last update':<20}  source")
     for t in found:
@@ -339,9 +366,9 @@ def convert(source: Annotated[str, typer.Argument(help="arXiv ID or URL, http(s)
     """Print the markdown the model will read for SOURCE."""
 
     def body() -> str:
-        parsed = sources.parse(source)
-        fetched = sources.fetch(parsed, allow_local_files=True, max_bytes=int(Context().max_download_mb * 1e6))
-        return converter.to_markdown(fetched, source)[0]
+        from paper_summarizer.documents import library
+
+        return library.markdown(source, allow_local_files=True, max_bytes=int(Context().max_download_mb * 1e6))
 
     sys.stdout.write(_guard(body) + "\n")
 

@@ -98,3 +98,54 @@ def _wrap(text: str, width: int, hyphenate: str = "") -> list[str]:
         else:
             current = f"{current} {word}".strip()
     return [*lines, current] if current else lines
+
+
+def make_matrix_sized_pdf(path: Path) -> Path:
+    """Body text set at font size 1 and scaled up by the text matrix, as TeX and Type 3 fonts
+    often do: the nominal size says nothing about what the reader sees."""
+    pdf = canvas.Canvas(str(path), pagesize=letter)
+    text = pdf.beginText()
+    y = HEIGHT - 80
+    text.setFont("Times-Bold", 1)
+    text.setTextTransform(18, 0, 0, 18, 60, y)
+    text.textOut("Scaled Type Matters")
+    text.setFont("Times-Roman", 1)
+    for i, line in enumerate(_wrap(prose(400, 11), 95)):
+        text.setTextTransform(10, 0, 0, 10, 60, y - 40 - 12 * i)
+        text.textOut(line)
+    pdf.drawText(text)
+    pdf.save()
+    return path
+
+
+def make_large_print_page_pdf(path: Path) -> Path:
+    """Two pages of ordinary 10 pt prose, then a page of the same prose in 17 pt: the layout pass
+    takes text far from the body size for figure labels, so only the safety net keeps page 3."""
+    pdf = canvas.Canvas(str(path), pagesize=letter)
+    for page, (size, seed) in enumerate([(10, 21), (10, 22), (17, 23)]):
+        pdf.setFont("Times-Roman", size)
+        chars = int((WIDTH - 120) / (size * 0.5))
+        for i, line in enumerate(_wrap(prose(300 if page < 2 else 150, seed), chars)):
+            pdf.drawString(60, HEIGHT - 80 - (size + 2) * i, line)
+        pdf.showPage()
+    pdf.save()
+    return path
+
+
+def make_scanned_pdf(path: Path, sentence: str) -> Path:
+    """A page with text, rendered to an image and saved as an image-only PDF: a scan."""
+    import io
+
+    import pypdfium2
+    from PIL import Image
+
+    source = io.BytesIO()
+    pdf = canvas.Canvas(source, pagesize=letter)
+    pdf.setFont("Times-Roman", 11)
+    pdf.drawString(72, HEIGHT - 120, sentence)
+    pdf.save()
+    rendered = pypdfium2.PdfDocument(source.getvalue())
+    image: Image.Image = rendered[0].render(scale=2).to_pil().convert("RGB")
+    rendered.close()
+    image.save(path, "PDF", resolution=144)
+    return path

@@ -5,21 +5,34 @@ and summarizing the same bytes again (another model, a resumed run) skips conver
 from __future__ import annotations
 
 import hashlib
-
-from langgraph.store.base import BaseStore
+from typing import TYPE_CHECKING
 
 from paper_summarizer.documents import convert, sources
 from paper_summarizer.errors import SourceError
 from paper_summarizer.state import PaperRef
 
+if TYPE_CHECKING:  # documents/ never imports the graph stack: `convert` starts in a blink
+    from langgraph.store.base import BaseStore
+
 # Bump when conversion changes, so old cached text is not reused.
-CONVERTER_VERSION = "1"
+CONVERTER_VERSION = "2"
 NAMESPACE = ("papers", f"v{CONVERTER_VERSION}")
 
 
-def load(source_text: str, store: BaseStore, *, allow_local_files: bool, max_bytes: int) -> PaperRef:
+def read(source_text: str, *, allow_local_files: bool, max_bytes: int) -> tuple[sources.Source, sources.Fetched]:
+    """What the source string names, and its bytes."""
     source = sources.parse(source_text)
-    fetched = sources.fetch(source, allow_local_files=allow_local_files, max_bytes=max_bytes)
+    return source, sources.fetch(source, allow_local_files=allow_local_files, max_bytes=max_bytes)
+
+
+def markdown(source_text: str, *, allow_local_files: bool, max_bytes: int) -> str:
+    """The paper as the model will read it, without a store (`paper-summarizer convert`)."""
+    source, fetched = read(source_text, allow_local_files=allow_local_files, max_bytes=max_bytes)
+    return convert.to_markdown(fetched, source.text)[0]
+
+
+def load(source_text: str, store: BaseStore, *, allow_local_files: bool, max_bytes: int) -> PaperRef:
+    source, fetched = read(source_text, allow_local_files=allow_local_files, max_bytes=max_bytes)
     key = hashlib.sha256(fetched.data).hexdigest()
     item = store.get(NAMESPACE, key)
     if item is None:

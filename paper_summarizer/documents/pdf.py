@@ -1,35 +1,56 @@
-"""A markitdown plugin that converts PDFs with PDFium (pypdfium2, Apache-2.0/BSD): fast, with
-spaces between words, reading order across two columns, markdown headings from font size and
-weight, paragraphs with end-of-line hyphens undone, and running headers, page numbers and the
-arXiv side stamp dropped. It never builds tables from body text.
+"""PDFs to markdown with PDFium (pypdfium2, Apache-2.0/BSD): fast, with spaces between words,
+reading order across two columns, markdown headings from font size and weight, paragraphs with
+end-of-line hyphens undone, and running headers, page numbers and the arXiv side stamp dropped.
+It never builds tables from body text.
 
-markitdown keeps HTML, DOCX and the rest: `MarkItDown(enable_plugins=True)` loads this through the
-`markitdown.plugin` entry point and tries it before its own (slower, headingless) PDF path.
+Nothing is lost silently: each page's result is checked against the page's text layer, and a
+page where the layout pass lost or garbled body text keeps PDFium's plain text instead. A PDF
+with no text layer at all is scanned: it is read with OCR when the `ocr` extra is installed.
+
+This module imports neither markitdown nor the graph stack; `markitdown_plugin` wraps it for
+markitdown users.
 """
 
 from __future__ import annotations
 
 import ctypes
+import logging
+import math
 import re
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any, BinaryIO
 
 import pypdfium2
 import pypdfium2.raw as pdfium_c
-from markitdown import DocumentConverter, DocumentConverterResult, StreamInfo
 
-__plugin_interface_version__ = 1
+from paper_summarizer.documents import ocr
 
 _NUMBERED = re.compile(r"^(?P<num>(?:\d{1,2}|[A-H])(?:\.\d{1,2}){0,3})\.?\s+(?P<title>[A-Z][^\n]{1,110})$")
+# "IV. RESULTS": journals (IEEE, APS) number sections in Roman numerals and set the names in
+# capitals or small capitals at body size, with no bold to tell them apart.
+_ROMAN_CAPS = re.compile(r"^(?:X{0,2}(?:IX|IV|V?I{1,3}|V))\.\s+(?P<title>[^a-z]{3,100})$")
 _KNOWN = re.compile(
     r"^(abstract|introduction|references|bibliography|acknowledge?ments?|appendix|appendices|"
     r"conclusions?|related work|discussion|limitations|background|contents)\b[.:]?$",
     re.IGNORECASE,
 )
 _CAPTION = re.compile(r"^(Figure|Fig\.|Table|Algorithm|Listing)\s*[A-Z]?\d+[.:]", re.IGNORECASE)
-_ARXIV_STAMP = re.compile(r"arXiv:\s*\d{4}\.\d{4,5}(v\d+)?|arXiv:[a-z\-]+/\d{7}", re.IGNORECASE)
+# The whole side stamp ("arXiv:2401.01234v2 [cs.CL] 3 Jan 2024"), never a reference that cites
+# an arXiv ID.
+_ARXIV_STAMP = re.compile(
+    r"arXiv:\s*(?:\d{4}\.\d{4,5}|[a-z\-]+/\d{7})(?:v\d+)?\s*(?:\[[^\]]*\])?\s*\d{1,2}\s*[A-Za-z]{3}\s*\d{4}",
+    re.IGNORECASE,
+)
 _SOFT_HYPHENS = "\ufffe\u00ad\u0002"
+_PUNCTUATION = re.compile(r"[^\w\s]|_")
+_LETTERS = re.compile(r"[^\W\d_]{2}")
+# The share of a page's text-layer words that the layout pass may drop (running headers, page
+# numbers, figure ticks) or garble before the page falls back to PDFium's plain text.
+MAX_LOST_SHARE = 0.10
+# Fewer letters and digits than this on the text layer (in all, or per page) is a scan.
+MIN_LAYER_CHARS, MIN_LAYER_CHARS_PER_PAGE = 200, 20
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -42,6 +63,10 @@ class Line:
     text: str
     size: float
     bold: bool
+    # Where the text sits in PDFium's character stream (-1: unknown). Two runs that follow each
+    # other there with nothing between are one word split by the PDF's drawing, not two words.
+    start: int = -1
+    end: int = -1
 
     @property
     def height(self) -> float:
@@ -49,29 +74,136 @@ class Line:
 
 
 def convert_pdf(data: bytes) -> tuple[str, str]:
-    """(markdown, title)."""
+    """(markdown, title). Raises ocr.ScannedPdfError for a scanned PDF without the OCR extra."""
     pdf = pypdfium2.PdfDocument(data)
     try:
-        pages = [_page_lines(pdf, i) for i in range(len(pdf))]
-        sizes = [pdf[i].get_size() for i in range(len(pdf))]
+        read = [_read_page(pdf, i) for i in range(len(pdf))]
         metadata_title = (pdf.get_metadata_dict().get("Title") or "").strip()
+        sizes = [size for _, _, size in read]
+        layers = [layer for _, layer, _ in read]
+        if is_scanned(layers):
+            layers = ["" for _ in layers]
+            scanned = ocr.read_pages(pdf)
+            read = [
+                (_ocr_lines(i, boxes), "", size) for i, (boxes, size) in enumerate(zip(scanned, sizes, strict=True))
+            ]
     finally:
         pdf.close()
-    pages = _drop_running_lines(pages, sizes)
+    pages, running = _drop_running_lines([lines for lines, _, _ in read], sizes)
     body = _body_size(pages)
     title, pages = _take_title(pages, sizes, body, metadata_title)
     blocks: list[str] = [f"# {title}"] if title else []
-    for lines, (width, _) in zip(pages, sizes, strict=True):
-        blocks += _blocks(_reading_order(lines, width), body, width)
+    plain_pages = []
+    for number, (lines, (width, _), layer, dropped) in enumerate(zip(pages, sizes, layers, running, strict=True), 1):
+        structured = _blocks(_reading_order(lines, width), body, width)
+        shown = "\n".join(structured) + (f"\n{title}" if number == 1 else "")
+        if _untrustworthy(layer, shown, dropped):
+            structured = _plain_blocks(layer, dropped)
+            plain_pages.append(number)
+        blocks += structured
+    if plain_pages:
+        log.info(
+            "pdf: the layout pass lost or garbled text on %s; kept PDFium's plain text there instead",
+            _page_list(plain_pages, len(pages)),
+        )
     return _tidy("\n\n".join(blocks)), title
 
 
-def _page_lines(pdf: pypdfium2.PdfDocument, index: int) -> list[Line]:
+def text_layer(data: bytes) -> str:
+    """Every page's text as PDFium's text page reads it: the yardstick for "no text lost"."""
+    pdf = pypdfium2.PdfDocument(data)
+    try:
+        return "\n".join(_read_page(pdf, i)[1] for i in range(len(pdf)))
+    finally:
+        pdf.close()
+
+
+def _ocr_lines(page: int, boxes: list[ocr.Box]) -> list[Line]:
+    # OCR knows no font: a line's box height stands in for its size (every line is measured
+    # alike, so headings and the title still stand out), and nothing is bold.
+    return [Line(page, x0, y0, x1, y1, text, y1 - y0, False) for x0, y0, x1, y1, text in boxes if text.strip()]
+
+
+def is_scanned(layers: list[str]) -> bool:
+    """Scanned means the text layer is empty or almost so (a page number, a stray header): never
+    that the layout pass lost the text, which the per-page check catches."""
+    chars = sum(sum(_chars(layer).values()) for layer in layers)
+    return chars < max(MIN_LAYER_CHARS, MIN_LAYER_CHARS_PER_PAGE * len(layers))
+
+
+def _words(text: str) -> Counter[str]:
+    # Plain words of four letters or more: a formula's symbols split differently in the layout
+    # pass than in the text layer, and are not what a reader would miss.
+    counts = Counter(_PUNCTUATION.sub("", text.lower()).split())
+    return Counter({w: n for w, n in counts.items() if len(w) >= 4 and w.isalpha()})
+
+
+def _chars(text: str) -> Counter[str]:
+    counts = Counter(text.lower())  # counted in C, then filtered: this runs on every page
+    return Counter({c: n for c, n in counts.items() if c.isalnum()})
+
+
+def _untrustworthy(layer: str, structured: str, dropped: list[str]) -> bool:
+    """True when the layout pass lost more than a small share of the page's body text, split
+    its words, or doubled it. Body text is the text layer's lines of four words or more, less
+    the running headers dropped on purpose: figure labels and axis ticks are short lines and
+    may go."""
+    body = "\n".join(line for line in layer.splitlines() if sum(bool(_LETTERS.search(w)) for w in line.split()) >= 4)
+    wanted_words = _words(body) - _words("\n".join(dropped))
+    wanted_chars = _chars(body) - _chars("\n".join(dropped))
+    if sum(wanted_chars.values()) < 100:
+        return False  # nothing a reader would call body text: a figure page, a cover
+    got_words, got_chars = _words(structured), _chars(structured)
+    shares = [
+        sum((wanted_words - got_words).values()) / max(1, sum(wanted_words.values())),
+        sum((wanted_chars - got_chars).values()) / sum(wanted_chars.values()),
+        sum((got_chars - _chars(layer)).values()) / sum(wanted_chars.values()),
+    ]
+    return max(shares) > MAX_LOST_SHARE
+
+
+def _plain_blocks(layer: str, dropped: list[str]) -> list[str]:
+    """The page as PDFium reads it, in its own order, every word kept but the running headers:
+    lines joined into one paragraph, line-end hyphens undone. No headings: this is the net, not
+    the layout pass."""
+    text = ""
+    skip = set(dropped)
+    for raw in layer.splitlines():
+        line = re.sub(r"\s+", " ", raw).strip()
+        if not line or line in skip:
+            continue
+        if not text:
+            text = line
+        elif text[-1] in _SOFT_HYPHENS:
+            text = text[:-1] + line
+        else:
+            text += " " + line
+    return [text] if text else []
+
+
+def _page_list(numbers: list[int], total: int) -> str:
+    if len(numbers) == total:
+        return f"all {total} pages"
+    return ("page " if len(numbers) == 1 else "pages ") + ", ".join(map(str, numbers))
+
+
+def _read_page(pdf: pypdfium2.PdfDocument, index: int) -> tuple[list[Line], str, tuple[float, float]]:
+    """The page's lines with their geometry and font, its whole text layer as PDFium reads it,
+    and its size."""
     page = pdf[index]
     textpage = page.get_textpage()
+    try:
+        return _merge_runs(_runs(textpage, index)), textpage.get_text_range(), page.get_size()
+    finally:
+        textpage.close()
+        page.close()
+
+
+def _runs(textpage: pypdfium2.PdfTextPage, index: int) -> list[Line]:
     runs = []
     name = ctypes.create_string_buffer(128)
     flags = ctypes.c_int()
+    matrix = pdfium_c.FS_MATRIX()
     for i in range(textpage.count_rects()):
         x0, y0, x1, y1 = textpage.get_rect(i)
         text = textpage.get_text_bounded(x0, y0, x1, y1)
@@ -80,17 +212,20 @@ def _page_lines(pdf: pypdfium2.PdfDocument, index: int) -> list[Line]:
         if (y1 - y0) > 3 * (x1 - x0) and len(text.strip()) > 3:
             continue  # vertical text: the arXiv side stamp, rotated figure labels
         char = textpage.get_index(x0 + 0.5, (y0 + y1) / 2, 2, 2)
+        char = -1 if char is None else char
         size, bold = 0.0, False
-        if char is not None and char >= 0:
-            size = float(pdfium_c.FPDFText_GetFontSize(textpage, char))
+        if char >= 0:
+            # The nominal size is often 1 with the real size in the text matrix (TeX, Type 3
+            # fonts); the glyph's vertical scale times the nominal size is what the reader sees.
+            pdfium_c.FPDFText_GetMatrix(textpage, char, ctypes.byref(matrix))
+            scale = math.hypot(matrix.c, matrix.d) or 1.0
+            size = float(pdfium_c.FPDFText_GetFontSize(textpage, char)) * scale
             weight = int(pdfium_c.FPDFText_GetFontWeight(textpage, char))
             pdfium_c.FPDFText_GetFontInfo(textpage, char, name, 128, ctypes.byref(flags))
             font = name.value.decode("latin-1", "replace")
             bold = weight >= 600 or bool(re.search(r"Bold|\bBX|CMBX|Semibold|Black|Heavy", font))
-        runs.append(Line(index, x0, y0, x1, y1, text, size, bold))
-    textpage.close()
-    page.close()
-    return _merge_runs(runs)
+        runs.append(Line(index, x0, y0, x1, y1, text, size, bold, char, char + len(text) if char >= 0 else -1))
+    return runs
 
 
 def _merge_runs(runs: list[Line]) -> list[Line]:
@@ -111,23 +246,30 @@ def _merge_runs(runs: list[Line]) -> list[Line]:
         for run in sorted(row, key=lambda r: r.x0):
             gap = run.x0 - last.x1 if last else 0.0
             if last is not None and -2 < gap < 1.5 * max(run.size, last.size, 6):
-                tight = last.text.endswith(" ") or re.match(r"[,.;:)\]’']", run.text) or gap < 0.12 * max(run.size, 1)
+                if last.end >= 0 and run.start >= 0:
+                    tight = last.text.endswith(" ") or run.start == last.end
+                else:
+                    punctuation = bool(re.match(r"[,.;:)\]’']", run.text))
+                    tight = last.text.endswith(" ") or punctuation or gap < 0.12 * max(run.size, 1)
                 last.text += "" if tight else " "
                 last.text += run.text
+                last.end = run.end if last.end >= 0 and run.end >= 0 else -1
                 last.x1, last.y0, last.y1 = max(last.x1, run.x1), min(last.y0, run.y0), max(last.y1, run.y1)
                 last.bold = last.bold and run.bold
                 last.size = max(last.size, run.size) if len(run.text) > len(last.text) / 2 else last.size
             else:
-                last = Line(run.page, run.x0, run.y0, run.x1, run.y1, run.text, run.size, run.bold)
+                last = Line(**vars(run))
                 lines.append(last)
     for line in lines:
         line.text = re.sub(r"[ \t\r\n]+", " ", line.text).strip()
     return [line for line in lines if line.text]
 
 
-def _drop_running_lines(pages: list[list[Line]], sizes: list[tuple[float, float]]) -> list[list[Line]]:
+def _drop_running_lines(
+    pages: list[list[Line]], sizes: list[tuple[float, float]]
+) -> tuple[list[list[Line]], list[list[str]]]:
     """Drop page numbers, running headers/footers (the same text in the margins of many pages)
-    and the arXiv stamp."""
+    and the arXiv stamp: (the pages' other lines, the text dropped from each page)."""
 
     def key(line: Line) -> str:
         return re.sub(r"\d+", "#", line.text.lower())
@@ -146,10 +288,13 @@ def _drop_running_lines(pages: list[list[Line]], sizes: list[tuple[float, float]
     def running(line: Line, height: float) -> bool:
         return in_margin(line, height) and (key(line) in repeated or bool(page_number.fullmatch(line.text.lower())))
 
-    out = []
+    kept: list[list[Line]] = []
+    dropped: list[list[str]] = []
     for lines, (_, height) in zip(pages, sizes, strict=True):
-        out.append([line for line in lines if not running(line, height) and not _ARXIV_STAMP.search(line.text)])
-    return out
+        gone = [line for line in lines if running(line, height) or _ARXIV_STAMP.fullmatch(line.text)]
+        kept.append([line for line in lines if line not in gone])
+        dropped.append([line.text for line in gone])
+    return kept, dropped
 
 
 def _body_size(pages: list[list[Line]]) -> float:
@@ -171,11 +316,12 @@ def _take_title(
     top = [line for line in pages[0] if line.y0 > height * 0.45 and line.size <= 40]
     if top:
         biggest = max(line.size for line in top)
-        if biggest >= body * 1.25:
-            chosen = [line for line in top if line.size >= biggest - 0.5]
-            if sum(len(line.text) for line in chosen) < 300:
-                rest = [line for line in pages[0] if line not in chosen]
-                return " ".join(line.text for line in chosen), [rest, *pages[1:]]
+        chosen = [line for line in top if line.size >= biggest - 0.5]
+        # Two-column journals (revtex, IEEE) set the title only a little larger, but in bold.
+        large = biggest >= body * 1.25 or (biggest >= body * 1.15 and all(line.bold for line in chosen))
+        if large and sum(len(line.text) for line in chosen) < 300:
+            rest = [line for line in pages[0] if line not in chosen]
+            return " ".join(line.text for line in chosen), [rest, *pages[1:]]
     return fallback, pages
 
 
@@ -214,12 +360,16 @@ def left_margins(lines: list[Line]) -> list[float]:
 
 
 def heading_level(line: Line, body: float, margins: list[float] | None = None) -> int:
-    """2 for '3 Method' or 'References', 3 for '3.2 ...', 0 for body text."""
+    """2 for '3 Method', 'IV. RESULTS' or 'References', 3 for '3.2 ...', 0 for body text."""
     text = line.text.strip()
     if len(text.split()) > 14 or len(text) > 120 or text.endswith((",", ";")):
         return 0
-    emphasised = line.bold or line.size >= body * 1.1
-    if not emphasised or line.size > body * 1.8:
+    if line.size > body * 1.8:
+        return 0
+    roman = _ROMAN_CAPS.match(text)
+    if roman and sum(c.isalpha() for c in roman.group("title")) >= 3:
+        return 2  # often centred in the column, so not held to the left margin
+    if not (line.bold or line.size >= body * 1.1):
         return 0
     if _KNOWN.match(text):
         return 2  # "Abstract" is often centred, so known names may stand anywhere
@@ -281,23 +431,3 @@ def _blocks(lines: list[Line], body: float, width: float) -> list[str]:
 def _tidy(markdown: str) -> str:
     markdown = re.sub(f"[{_SOFT_HYPHENS}]", "", markdown)
     return re.sub(r"\n{3,}", "\n\n", markdown).strip() + "\n"
-
-
-class PdfiumConverter(DocumentConverter):
-    def accepts(self, file_stream: BinaryIO, stream_info: StreamInfo, **kwargs: Any) -> bool:
-        return (stream_info.extension or "").lower() == ".pdf" or (stream_info.mimetype or "").startswith(
-            "application/pdf"
-        )
-
-    def convert(self, file_stream: BinaryIO, stream_info: StreamInfo, **kwargs: Any) -> DocumentConverterResult:
-        markdown, title = convert_pdf(file_stream.read())
-        return DocumentConverterResult(markdown=markdown, title=title or None)
-
-
-def register_converters(markitdown: Any, **kwargs: Any) -> None:
-    from markitdown import PRIORITY_SPECIFIC_FILE_FORMAT
-
-    markitdown.register_converter(PdfiumConverter(), priority=PRIORITY_SPECIFIC_FILE_FORMAT - 1)
-
-
-__all__ = ["PdfiumConverter", "convert_pdf", "heading_level", "register_converters"]

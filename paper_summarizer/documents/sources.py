@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
-import httpx
-
 from paper_summarizer.errors import SourceError
 
 _NEW_ID = r"\d{4}\.\d{4,5}(?:v\d+)?"
@@ -104,6 +102,8 @@ def _read_file(location: str, allowed: bool) -> Fetched:
 
 
 def _download(url: str, max_bytes: int, timeout: float) -> tuple[bytes, str, str]:
+    import httpx  # here, not at the top: reading a local file needs no HTTP stack
+
     try:
         with httpx.stream("GET", url, follow_redirects=True, timeout=timeout) as response:
             if response.status_code >= 400:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from langgraph.store.memory import InMemoryStore
 
-from paper_summarizer.documents import library, sources
+from paper_summarizer.documents import library, ocr, sources
 from paper_summarizer.errors import SourceError
 from tests.factories import paper_markdown
 from tests.pdf_factory import make_paper_pdf
@@ -106,7 +106,8 @@ def test_unreachable_host_is_a_clear_error() -> None:
         load("http://127.0.0.1:9/paper.pdf")
 
 
-def test_a_scanned_pdf_has_no_text(tmp_path: Path) -> None:
+@pytest.mark.skipif(not ocr.available(), reason="the ocr extra is not installed (uv sync --extra ocr)")
+def test_a_scan_with_nothing_to_read_is_a_clear_error(tmp_path: Path) -> None:
     from reportlab.pdfgen import canvas
 
     path = tmp_path / "scan.pdf"
@@ -114,5 +115,5 @@ def test_a_scanned_pdf_has_no_text(tmp_path: Path) -> None:
     pdf.rect(50, 50, 400, 600, fill=1)  # an image-like page with no text layer
     pdf.save()
     store = InMemoryStore()
-    with pytest.raises(SourceError, match="no extractable text"):
+    with pytest.raises(SourceError, match="has almost no text to summarize"):
         library.load(str(path), store, allow_local_files=True, max_bytes=10_000_000)

@@ -1,14 +1,24 @@
 from __future__ import annotations
 
+import logging
 import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from paper_summarizer.documents import ocr
 from paper_summarizer.documents.convert import to_markdown
-from paper_summarizer.documents.pdf import convert_pdf
+from paper_summarizer.documents.pdf import _ARXIV_STAMP, Line, convert_pdf, heading_level, is_scanned, text_layer
 from paper_summarizer.documents.sources import Fetched
-from tests.pdf_factory import HEADER, make_paper_pdf
+from paper_summarizer.errors import SourceError
+from tests.pdf_factory import (
+    HEADER,
+    make_large_print_page_pdf,
+    make_matrix_sized_pdf,
+    make_paper_pdf,
+    make_scanned_pdf,
+)
 
 
 @pytest.fixture(params=[1, 2], ids=["one-column", "two-column"])
@@ -59,3 +69,53 @@ def test_markitdown_uses_the_plugin_for_pdfs(tmp_path: Path) -> None:
     text, title = to_markdown(Fetched(data, ".pdf", "", "p"), "p.pdf")
     assert title == "Gates Before Judges"
     assert "## 2 Method" in text  # markitdown's own PDF path makes no headings
+
+
+def _kept_share(data: bytes, markdown: str) -> float:
+    layer = Counter(text_layer(data).lower().split())
+    got = Counter(markdown.lower().split())
+    return sum((layer & got).values()) / sum(layer.values())
+
+
+def test_text_sized_by_the_text_matrix_is_body_text_not_a_figure_label(tmp_path: Path) -> None:
+    data = make_matrix_sized_pdf(tmp_path / "m.pdf").read_bytes()
+    markdown, title = convert_pdf(data)
+    assert title == "Scaled Type Matters"
+    assert _kept_share(data, markdown) > 0.95
+
+
+def test_the_safety_net_keeps_a_page_the_layout_pass_drops(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    data = make_large_print_page_pdf(tmp_path / "big.pdf").read_bytes()
+    with caplog.at_level(logging.INFO, logger="paper_summarizer.documents.pdf"):
+        markdown, _ = convert_pdf(data)
+    assert _kept_share(data, markdown) > 0.95
+    notes = [r.getMessage() for r in caplog.records]
+    assert notes == ["pdf: the layout pass lost or garbled text on page 3; kept PDFium's plain text there instead"]
+
+
+def test_references_that_cite_arxiv_ids_are_kept(tmp_path: Path) -> None:
+    path = make_paper_pdf(tmp_path / "p.pdf")
+    markdown = convert_pdf(path.read_bytes())[0]
+    assert "arXiv:2401.01234" not in markdown  # the side stamp still goes
+    assert _ARXIV_STAMP.fullmatch("arXiv:2401.01234v2 [cs.CL] 3 Jan 2024")
+    assert not _ARXIV_STAMP.fullmatch("Z. Li. Linear attention. arXiv preprint arXiv:2501.00663, 2025.")
+
+
+def test_roman_numbered_capital_headings_at_body_size() -> None:
+    line = Line(0, 200, 500, 300, 510, "II. RELATED WORK", 10.0, False)
+    assert heading_level(line, 10.0, [60.0]) == 2
+    assert heading_level(Line(0, 60, 500, 300, 510, "I. Think this is prose", 10.0, False), 10.0, [60.0]) == 0
+
+
+def test_only_an_empty_text_layer_is_scanned() -> None:
+    assert is_scanned(["", "12", ""])
+    assert not is_scanned(["A short abstract page. " * 20, ""])
+
+
+def test_a_scanned_pdf_without_the_ocr_extra_says_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ocr, "available", lambda: False)
+    data = make_scanned_pdf(tmp_path / "scan.pdf", "A scanned sentence.").read_bytes()
+    with pytest.raises(SourceError, match=r"^scan\.pdf is a scanned PDF .*pip install 'paper-summarizer\[ocr\]'"):
+        to_markdown(Fetched(data, ".pdf", "", "scan"), "scan.pdf")

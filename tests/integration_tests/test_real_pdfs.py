@@ -1,0 +1,65 @@
+"""Real PDFs (../shared/papers: journal articles, conference papers, preprints) keep their text,
+and a scanned PDF is read with OCR. The shared folder is beside the repository; where it is
+absent the real-PDF tests skip with the reason, except in CI, which always has it."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from paper_summarizer.documents import ocr
+from paper_summarizer.documents.convert import to_markdown
+from paper_summarizer.documents.pdf import convert_pdf, text_layer
+from paper_summarizer.documents.sources import Fetched
+from tests.pdf_factory import make_scanned_pdf
+
+SHARED_PAPERS = Path(__file__).resolve().parents[3] / "shared" / "papers"
+REAL_PDFS = sorted(SHARED_PAPERS.rglob("*.pdf")) if SHARED_PAPERS.is_dir() else []
+
+
+def _words(text: str) -> Counter[str]:
+    return Counter(w for w in (re.sub(r"[\W_]+", "", w.lower()) for w in text.split()) if w)
+
+
+def _require_shared() -> None:
+    if REAL_PDFS:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"CI must have the real PDFs in {SHARED_PAPERS}")
+    pytest.skip(f"no real PDFs here: {SHARED_PAPERS} is absent")
+
+
+@pytest.mark.parametrize("path", REAL_PDFS or [None], ids=lambda p: p.name if p else "shared-papers-absent")
+def test_every_real_pdf_keeps_its_text(path: Path | None) -> None:
+    _require_shared()
+    assert path is not None
+    data = path.read_bytes()
+    markdown, _ = convert_pdf(data)
+    layer = _words(text_layer(data))
+    kept = sum((layer & _words(markdown)).values()) / sum(layer.values())
+    assert kept >= 0.90, f"{path.name}: kept {kept:.0%} of its text-layer words"
+    words = markdown.split()
+    glued = [w for w in words if len(re.sub(r"[^A-Za-z]", "", w)) >= 25 and not w.startswith("http")]
+    assert len(glued) <= 2 * len(words) / 1000, glued[:5]
+
+
+def test_no_real_pdf_is_called_scanned() -> None:
+    _require_shared()
+    for path in REAL_PDFS:
+        to_markdown(Fetched(path.read_bytes(), ".pdf", "", path.stem), path.name)  # raises if "scanned"
+
+
+@pytest.mark.skipif(not ocr.available(), reason="the ocr extra is not installed (uv sync --extra ocr)")
+def test_a_scanned_pdf_is_read_with_ocr_page_by_page(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    sentence = "Attention layers learn which words matter most."
+    data = make_scanned_pdf(tmp_path / "scan.pdf", sentence).read_bytes()
+    assert text_layer(data).strip() == ""
+    with caplog.at_level(logging.INFO, logger="paper_summarizer.documents.ocr"):
+        markdown, _ = convert_pdf(data)
+    assert sentence.lower() in " ".join(markdown.lower().split())
+    assert [r.getMessage() for r in caplog.records] == ["OCR: reading page 1 of 1"]
