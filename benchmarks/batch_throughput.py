@@ -39,7 +39,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         papers = [str(write_paper(folder, f"paper{i}.md", paper_markdown(seed=i))) for i in range(PAPERS)]
-        ctx = Context(allow_local_files=True, model="openai:scripted", base_url=server.url, min_words=100)
+        ctx = Context(model="openai:scripted", base_url=server.url, min_words=100)
         for concurrency in (1, 8):
             start = len(server.requests)
             began = time.perf_counter()

@@ -37,9 +37,7 @@ def paper_of_size(directory: Path, kb: int) -> Path:
 
 
 def run(paper: Path, rounds: int, checkpoint_db: str, server: ScriptedServer, out: Path) -> None:
-    ctx = Context(
-        allow_local_files=True, model="openai:scripted", base_url=server.url, max_iterations=rounds, min_words=100
-    )
+    ctx = Context(model="openai:scripted", base_url=server.url, max_iterations=rounds, min_words=100)
     summarize(str(paper), ctx, checkpoint_db=checkpoint_db, output_dir=out)
 
 

@@ -64,7 +64,6 @@ def ours(paper: Path) -> tuple[list[str], list[str]]:
     with tempfile.TemporaryDirectory() as tmp:
         # A large context window, like DeepSeek's or OpenAI's: the paper is sent whole.
         ctx = Context(
-            allow_local_files=True,
             model="openai:scripted",
             base_url=server.url,
             min_words=100,
@@ -99,7 +98,7 @@ def main() -> None:
     paper = (
         Path(sys.argv[1]) if len(sys.argv) > 1 else default if default.exists() else Path("examples/sample-paper.pdf")
     )
-    fetched = sources.fetch(sources.parse(str(paper)), allow_local_files=True, max_bytes=10**8)
+    fetched = sources.fetch(sources.parse(str(paper)), max_bytes=10**8)
     paper_text, _ = convert.to_markdown(fetched, str(paper))
     print(f"paper: {paper.name} ({len(paper_text.split()):,} words); {ROUNDS} rounds, scripted replies")
     results = {}

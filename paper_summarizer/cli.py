@@ -1,5 +1,6 @@
-"""`paper-summarizer`: a thin command line over the public API. Progress goes to stderr, the
-paths of written files to stdout; every failure is one line and a meaningful exit code.
+"""`paper-summarizer`: a thin command line over the public API. It drives runs, shows progress
+on stderr, prints the paths of written files on stdout, and turns every failure into one line and
+a meaningful exit code. What a run produced comes from the graph's final state.
 
 The graph stack (LangGraph, LangChain, the model clients) is imported inside the commands that
 run the graph, so `--help` and `convert` start in a fraction of a second."""
@@ -22,12 +23,14 @@ from rich.table import Table
 
 from paper_summarizer.context import Context
 from paper_summarizer.errors import BadInputError, describe
+from paper_summarizer.state import Status
 
 if TYPE_CHECKING:
     from paper_summarizer import runner
 
-EXIT_PASSED, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_CAP = 0, 1, 2, 3
-_SEVERITY = [EXIT_PASSED, EXIT_CAP, EXIT_BAD_INPUT, EXIT_FAILED]  # later is worse
+EXIT_PASSED, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_CAP, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+_SEVERITY = [EXIT_PASSED, EXIT_CAP, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED]  # later is worse
+_EXIT_BY_STATUS = {Status.PASSED: EXIT_PASSED, Status.CAP_REACHED: EXIT_CAP}
 T = TypeVar("T")
 
 app = typer.Typer(
@@ -35,6 +38,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode=None,  # plain help: "[default: 4]" is text, not markup to swallow
 )
 # soft_wrap: an error stays one line; a wide table is not squeezed into 80 columns in a log.
 err = Console(stderr=True, highlight=False, soft_wrap=True, width=None if sys.stderr.isatty() else 200)
@@ -46,15 +50,23 @@ CheckpointDb = Annotated[
         "--checkpoint-db",
         "--checkpoint-url",
         help="SQLite file or postgresql:// URL holding runs "
-        "[default: $PAPER_SUMMARIZER_CHECKPOINT_DB or ~/.local/state/paper-summarizer/checkpoints.sqlite]",
+        "(default: $PAPER_SUMMARIZER_CHECKPOINT_DB or ~/.local/state/paper-summarizer/checkpoints.sqlite).",
+        show_default=False,
     ),
 ]
-Model = Annotated[str | None, typer.Option(help="Writer model: provider:model, or 'local'.")]
-EvaluatorModel = Annotated[str | None, typer.Option(help="Judge model [default: the writer's].")]
-BaseUrl = Annotated[str | None, typer.Option(help="Base URL of an OpenAI-compatible server.")]
-MaxIterations = Annotated[int | None, typer.Option(min=1, help="Most write-and-judge rounds [default: 4].")]
-OutputDir = Annotated[Path | None, typer.Option(file_okay=False, help="Where summaries and reports go [default: .].")]
-Review = Annotated[bool, typer.Option("--review", help="Approve or send back each verdict yourself.")]
+Model = Annotated[str | None, typer.Option(help="Writer model: provider:model, or 'local'.", show_default=False)]
+EvaluatorModel = Annotated[str | None, typer.Option(help="Judge model (default: the writer).", show_default=False)]
+BaseUrl = Annotated[str | None, typer.Option(help="Base URL of an OpenAI-compatible server.", show_default=False)]
+MaxIterations = Annotated[
+    int | None, typer.Option(min=1, help="Most write-and-judge rounds (default: 4).", show_default=False)
+]
+OutputDir = Annotated[
+    Path | None,
+    typer.Option(file_okay=False, help="Where summaries and reports go (default: .).", show_default=False),
+]
+Review = Annotated[
+    bool, typer.Option("--review", help="Approve or send back each verdict yourself.", show_default=False)
+]
 
 
 @app.callback()
@@ -74,7 +86,7 @@ def _guard(action: Callable[[], T]) -> T:
     except typer.Exit:
         raise
     except KeyboardInterrupt:
-        raise typer.Exit(130) from None
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     except Exception as exc:
         if os.environ.get("PAPER_SUMMARIZER_DEBUG"):
             raise
@@ -83,29 +95,76 @@ def _guard(action: Callable[[], T]) -> T:
         raise typer.Exit(code) from None
 
 
-def _progress(many: bool) -> runner.OnUpdate:
-    def show(thread_id: str, node: str, update: dict[str, Any]) -> None:
-        prefix = f"[dim]{thread_id}[/dim] " if many else ""
-        if node == "fetch" and "paper" in update:
-            paper = update["paper"]
-            err.print(f"{prefix}fetched [bold]{escape(paper['title'][:90])}[/bold] ({paper['words']:,} words)")
-            if paper.get("notice"):
-                err.print(f"{prefix}[yellow]{escape(paper['notice'])}[/yellow]")
-        for attempt in update.get("attempts") or []:
-            r = attempt["round"]
-            if node == "generate":
-                words = attempt.get("words", 0)
-                err.print(f"{prefix}round {r}: wrote {words} words with {attempt.get('model')}")
-            elif node in ("evaluate", "review") and "verdict" in attempt:
-                verdict = attempt["verdict"]
-                colour = "green" if verdict["evaluation"] == "PASS" else "yellow"
-                first = verdict["feedback"].splitlines()[0] if verdict["feedback"] else ""
-                who = "reviewer" if node == "review" else "verdict"
-                err.print(
-                    f"{prefix}round {r} {who}: [{colour}]{verdict['evaluation']}[/{colour}] {escape(first[:120])}"
-                )
+def command(args: str, checkpoint_db: str | None = None) -> str:
+    """How to run paper-summarizer again from this shell: through `uv run` when that is how it
+    was started (a bare `paper-summarizer` is not on the PATH of a uv project)."""
+    prefix = "uv run paper-summarizer" if os.environ.get("UV") else "paper-summarizer"
+    db = f" --checkpoint-db {checkpoint_db}" if checkpoint_db else ""
+    return f"{prefix} {args}{db}"
 
-    return show
+
+def events(node: str, update: dict[str, Any]) -> list[str]:
+    """One line of markup per thing worth telling in a node's update."""
+    lines = []
+    if node == "fetch" and update.get("paper"):
+        paper = update["paper"]
+        lines.append(f"fetched [bold]{escape(paper['title'][:90])}[/bold] ({paper['words']:,} words)")
+        if paper.get("notice"):
+            lines.append(f"[yellow]{escape(paper['notice'])}[/yellow]")
+    if node == "condense":
+        lines += [f"condensed part {note['index'] + 1}" for note in update.get("notes") or []]
+    for attempt in update.get("attempts") or []:
+        r = attempt["round"]
+        if node == "generate":
+            lines.append(f"round {r}: wrote {attempt.get('words', 0)} words with {escape(attempt.get('model', ''))}")
+        elif "verdict" in attempt:
+            verdict = attempt["verdict"]
+            colour = "green" if verdict["evaluation"] == "PASS" else "yellow"
+            first = verdict["feedback"].splitlines()[0] if verdict["feedback"] else ""
+            who = "reviewer" if node == "review" else "verdict"
+            lines.append(f"round {r} {who}: [{colour}]{verdict['evaluation']}[/{colour}] {escape(first[:120])}")
+    return lines
+
+
+class Display:
+    """Progress for one paper or many: a bar per paper on a terminal when there are several,
+    otherwise a line per event (prefixed with the thread when there are several)."""
+
+    def __init__(self, papers: int, rounds: int, *, bars: bool) -> None:
+        self.many, self.rounds = papers > 1, rounds
+        self.progress = Progress(
+            TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[status]}"),
+            console=err, disable=not (bars and self.many and err.is_terminal), transient=False,
+        )  # fmt: skip
+        self.overall = self.progress.add_task("[bold]all papers[/bold]", total=papers, status="")
+        self.tasks: dict[str, TaskID] = {}
+
+    def __enter__(self) -> Display:
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.__exit__(None, None, None)
+
+    def update(self, thread_id: str, node: str, update: dict[str, Any]) -> None:
+        lines = events(node, update)
+        if self.progress.disable:
+            prefix = f"[dim]{thread_id}[/dim] " if self.many else ""
+            for line in lines:
+                err.print(prefix + line)
+            return
+        task = self.tasks.setdefault(thread_id, self.progress.add_task(thread_id, total=self.rounds, status=""))
+        rounds = [a["round"] for a in update.get("attempts") or [] if "verdict" in a]
+        if rounds:
+            self.progress.update(task, completed=max(rounds))
+        if lines:
+            self.progress.update(task, status=lines[-1])
+
+    def done(self, item: runner.BatchItem) -> None:
+        self.progress.advance(self.overall)
+        if item.error is not None:
+            message = escape(describe(item.error)[0])
+            err.print(f"[red]error[/red] [dim]{item.thread_id}[/dim] {escape(item.source)}: {message}")
 
 
 def _terminal_reviewer(payload: dict[str, Any]) -> str:
@@ -113,54 +172,63 @@ def _terminal_reviewer(payload: dict[str, Any]) -> str:
     err.print(escape(payload["summary"]))
     err.rule()
     err.print(f"automatic verdict: [bold]{payload['verdict']}[/bold]\n{escape(payload['feedback'])}")
+    if payload.get("problem"):
+        err.print(f"[yellow]{escape(payload['problem'])}[/yellow]")
     answer: str = typer.prompt("Type 'approve', or your feedback for another round", err=True)
     return answer
 
 
-def _context(**options: Any) -> Context:
-    return Context(allow_local_files=True, **{k: v for k, v in options.items() if v is not None})
-
-
 def _exit_code(result: runner.SummaryResult) -> int:
-    return {"passed": EXIT_PASSED, "cap reached": EXIT_CAP}.get(result.status, EXIT_FAILED)
+    return _EXIT_BY_STATUS.get(result.status, EXIT_FAILED)
 
 
-def _report_result(result: runner.SummaryResult) -> None:
+def _report(result: runner.SummaryResult, checkpoint_db: str | None) -> None:
     if result.summary_path:
         out.print(str(result.summary_path))
-    if result.status == "passed":
+    if result.status == Status.PASSED:
         err.print(f"[green]passed[/green] on round {result.best_round}; report: {result.report_path}")
-    elif result.status == "cap reached":
+    elif result.status == Status.CAP_REACHED:
         err.print(
             f"[yellow]did not pass[/yellow] in {result.rounds} rounds; wrote the best attempt "
             f"(round {result.best_round}), still failing: {escape('; '.join(result.failing))}"
         )
-    elif result.status == "awaiting review":
-        err.print(
-            f"thread {result.thread_id} awaits your review: `paper-summarizer resume {result.thread_id} --review`"
-        )
+    elif result.status == Status.AWAITING_REVIEW:
+        hint = command(f"resume {result.thread_id} --review", checkpoint_db)
+        err.print(f"thread {result.thread_id} awaits your review: `{hint}`")
     else:
-        err.print(f"thread {result.thread_id} is {result.status}: `paper-summarizer resume {result.thread_id}`")
+        err.print(
+            f"thread {result.thread_id} is {result.status}: `{command(f'resume {result.thread_id}', checkpoint_db)}`"
+        )
+
+
+def _interrupted(thread_id: str, checkpoint_db: str | None) -> None:
+    err.print(f"\ninterrupted; continue with: {command(f'resume {thread_id}', checkpoint_db)}")
 
 
 @app.command()
 def summarize(
     source: Annotated[
-        list[str] | None, typer.Argument(help="arXiv IDs or URLs, http(s) URLs, or local files.", show_default=False)
+        list[str] | None,
+        typer.Argument(help="arXiv IDs or URLs, http(s) URLs, or local files.", show_default=False),
     ] = None,
     from_file: Annotated[
-        Path | None, typer.Option(exists=True, dir_okay=False, help="A file with one source per line.")
+        Path | None,
+        typer.Option(exists=True, dir_okay=False, help="A file with one source per line.", show_default=False),
     ] = None,
     model: Model = None,
     evaluator_model: EvaluatorModel = None,
     base_url: BaseUrl = None,
     max_iterations: MaxIterations = None,
     min_words: Annotated[
-        int | None, typer.Option(min=1, help="Fewest words a summary may have [default: 500].")
+        int | None, typer.Option(min=1, help="Fewest words a summary may have (default: 500).", show_default=False)
     ] = None,
-    max_output_tokens: Annotated[int | None, typer.Option(min=16, help="Longest reply in tokens.")] = None,
+    max_output_tokens: Annotated[
+        int | None, typer.Option(min=16, help="Longest reply in tokens.", show_default=False)
+    ] = None,
     output_dir: OutputDir = None,
-    thread_id: Annotated[str | None, typer.Option(help="Thread ID for the run (one source only).")] = None,
+    thread_id: Annotated[
+        str | None, typer.Option(help="Thread ID for the run (one source only).", show_default=False)
+    ] = None,
     checkpoint_db: CheckpointDb = None,
     concurrency: Annotated[int, typer.Option(min=1, help="Papers summarized at once.")] = 4,
     review: Review = False,
@@ -168,6 +236,8 @@ def summarize(
     """Summarize papers; write <name>.summary.md and <name>.report.json for each."""
 
     def body() -> int:
+        from paper_summarizer import models, runner
+
         sources_list = list(source or [])
         if from_file is not None:
             sources_list += [
@@ -177,19 +247,19 @@ def summarize(
             raise BadInputError("no source given: pass an arXiv ID, a URL or a file")
         if thread_id and len(sources_list) > 1:
             raise BadInputError("--thread-id names one run: give one source")
-        ctx = _context(
-            model=model, evaluator_model=evaluator_model, base_url=base_url, max_iterations=max_iterations,
-            min_words=min_words, max_output_tokens=max_output_tokens, human_review=review or None,
-        )  # fmt: skip
-        from paper_summarizer import models
-
+        options: dict[str, Any] = {
+            "model": model, "evaluator_model": evaluator_model, "base_url": base_url, "max_iterations": max_iterations,
+            "min_words": min_words, "max_output_tokens": max_output_tokens, "human_review": review or None,
+        }  # fmt: skip
+        ctx = Context(**{k: v for k, v in options.items() if v is not None})
         choice = models.choose(ctx.model)
         if choice.reason:
-            err.print(f"[cyan]model:[/cyan] {choice.name} ({escape(choice.reason)})")
+            err.print(f"[cyan]model:[/cyan] {models.display_name(choice.name)} ({escape(choice.reason)})")
+        reviewer = _terminal_reviewer if review else None
         try:
             if len(sources_list) == 1:
-                return _single(sources_list[0], ctx, thread_id, checkpoint_db, output_dir, review)
-            return _batch(sources_list, ctx, concurrency, checkpoint_db, output_dir)
+                return _single(runner, sources_list[0], ctx, thread_id, checkpoint_db, output_dir, reviewer)
+            return _batch(runner, sources_list, ctx, concurrency, checkpoint_db, output_dir, reviewer)
         finally:
             models.shutdown()
 
@@ -197,71 +267,48 @@ def summarize(
 
 
 def _single(
-    source: str, ctx: Context, thread_id: str | None, checkpoint_db: str | None, output_dir: Path | None, review: bool
+    runner: Any,
+    source: str,
+    ctx: Context,
+    thread_id: str | None,
+    checkpoint_db: str | None,
+    output_dir: Path | None,
+    reviewer: Callable[[dict[str, Any]], str] | None,
 ) -> int:
-    from paper_summarizer import runner
-
     tid = thread_id or runner.new_thread_id()
     err.print(f"[dim]thread {tid}[/dim]: summarizing {escape(source)}")
     try:
-        result = runner.summarize(
-            source, ctx, thread_id=tid, checkpoint_db=checkpoint_db, output_dir=output_dir or Path("."),
-            on_update=_progress(False), reviewer=_terminal_reviewer if review else None,
-        )  # fmt: skip
+        with Display(1, ctx.max_iterations, bars=False) as display:
+            result = runner.summarize(
+                source, ctx, thread_id=tid, checkpoint_db=checkpoint_db, output_dir=output_dir or Path("."),
+                on_update=display.update, reviewer=reviewer,
+            )  # fmt: skip
     except KeyboardInterrupt:
-        db = f" --checkpoint-db {checkpoint_db}" if checkpoint_db else ""
-        err.print(f"\ninterrupted; continue with: paper-summarizer resume {tid}{db}")
+        _interrupted(tid, checkpoint_db)
         raise
-    _report_result(result)
-    return _exit_code(result)
+    _report(result, checkpoint_db)
+    code: int = _exit_code(result)
+    return code
 
 
 def _batch(
-    sources_list: list[str], ctx: Context, concurrency: int, checkpoint_db: str | None, output_dir: Path | None
+    runner: Any,
+    sources_list: list[str],
+    ctx: Context,
+    concurrency: int,
+    checkpoint_db: str | None,
+    output_dir: Path | None,
+    reviewer: Callable[[dict[str, Any]], str] | None,
 ) -> int:
-    """Papers run concurrently, each in its own thread ID; a bar per paper on a terminal, a
-    line per event otherwise; then one table. The exit code is the worst paper's."""
-    from paper_summarizer import runner
-
-    codes: list[int] = []
-    with Progress(
-        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[status]}"),
-        console=err, disable=not err.is_terminal, transient=False,
-    ) as bars:  # fmt: skip
-        overall = bars.add_task("[bold]all papers[/bold]", total=len(sources_list), status="")
-        tasks: dict[str, TaskID] = {}
-        lines = _progress(True)
-
-        def on_update(thread_id: str, node: str, update: dict[str, Any]) -> None:
-            if not bars.disable:
-                task = tasks.setdefault(
-                    thread_id, bars.add_task(thread_id, total=ctx.max_iterations, status="fetching")
-                )
-                for attempt in update.get("attempts") or []:
-                    if node == "generate":
-                        bars.update(task, status=f"round {attempt['round']}: writing")
-                    elif "verdict" in attempt:
-                        bars.update(
-                            task,
-                            completed=attempt["round"],
-                            status=f"round {attempt['round']}: {attempt['verdict']['evaluation']}",
-                        )
-                if node == "condense":
-                    bars.update(task, status="condensing a long paper")
-            else:
-                lines(thread_id, node, update)
-
-        def on_done(item: runner.BatchItem) -> None:
-            bars.advance(overall)
-            if item.error is not None:
-                message = escape(describe(item.error)[0])
-                err.print(f"[red]error[/red] [dim]{item.thread_id}[/dim] {escape(item.source)}: {message}")
-
+    """Papers run concurrently, each in its own thread; then one table. The exit code is the
+    worst paper's. With --review, bars would fight the prompts, so progress goes line by line."""
+    with Display(len(sources_list), ctx.max_iterations, bars=reviewer is None) as display:
         items = runner.summarize_many(
             sources_list, ctx, concurrency=concurrency, checkpoint_db=checkpoint_db,
-            output_dir=output_dir or Path("."), on_update=on_update, on_done=on_done,
+            output_dir=output_dir or Path("."), on_update=display.update, on_done=display.done, reviewer=reviewer,
         )  # fmt: skip
-    table = Table("source", "thread", "verdict", "rounds", "tokens in/out", "output", title="summaries")
+    table = Table("source", "thread", "status", "rounds", "tokens in/out", "output", title="summaries")
+    codes: list[int] = []
     for item in items:
         result = item.result
         if result is None:
@@ -269,15 +316,10 @@ def _batch(
             table.add_row(escape(item.source), item.thread_id, f"[red]error[/red] {escape(message)}", "-", "-", "-")
         else:
             code = _exit_code(result)
-            usage = f"{result.usage['input_tokens']:,}/{result.usage['output_tokens']:,}"
-            table.add_row(
-                escape(item.source),
-                item.thread_id,
-                result.status,
-                str(result.rounds),
-                usage,
-                str(result.summary_path or "-"),
-            )
+            usage = result.result["usage"] if result.result else None
+            tokens = f"{usage['input_tokens']:,}/{usage['output_tokens']:,}" if usage else "-"
+            output = str(result.summary_path or "-")
+            table.add_row(escape(item.source), item.thread_id, result.status, str(result.rounds), tokens, output)
             if result.summary_path:
                 out.print(str(result.summary_path))
         codes.append(code)
@@ -287,7 +329,7 @@ def _batch(
 
 @app.command()
 def resume(
-    thread_id: Annotated[str, typer.Argument(help="The run to continue.")],
+    thread_id: Annotated[str, typer.Argument(help="The run to continue.", show_default=False)],
     model: Model = None,
     evaluator_model: EvaluatorModel = None,
     base_url: BaseUrl = None,
@@ -296,7 +338,8 @@ def resume(
     checkpoint_db: CheckpointDb = None,
     review: Review = False,
 ) -> None:
-    """Continue an interrupted run from its last checkpoint, with its original settings."""
+    """Continue a run from its last checkpoint, with its stored settings; a run that stopped at
+    the round cap goes on when --max-iterations raises it."""
 
     def body() -> int:
         from paper_summarizer import models, runner
@@ -305,14 +348,19 @@ def resume(
             "model": model, "evaluator_model": evaluator_model, "base_url": base_url,
             "max_iterations": max_iterations, "output_dir": str(output_dir) if output_dir else None,
         }  # fmt: skip
+        err.print(f"[dim]thread {thread_id}[/dim]: resuming from its last checkpoint")
         try:
-            result = runner.resume(
-                thread_id, checkpoint_db=checkpoint_db, overrides=overrides,
-                on_update=_progress(False), reviewer=_terminal_reviewer if review else None,
-            )  # fmt: skip
+            with Display(1, max_iterations or 0, bars=False) as display:
+                result = runner.resume(
+                    thread_id, checkpoint_db=checkpoint_db, overrides=overrides,
+                    on_update=display.update, reviewer=_terminal_reviewer if review else None,
+                )  # fmt: skip
+        except KeyboardInterrupt:
+            _interrupted(thread_id, checkpoint_db)
+            raise
         finally:
             models.shutdown()
-        _report_result(result)
+        _report(result, checkpoint_db)
         return _exit_code(result)
 
     raise typer.Exit(_guard(body))
@@ -320,7 +368,7 @@ def resume(
 
 @app.command()
 def history(
-    thread_id: Annotated[str, typer.Argument(help="The run to show.")],
+    thread_id: Annotated[str, typer.Argument(help="The run to show.", show_default=False)],
     checkpoint_db: CheckpointDb = None,
 ) -> None:
     """List a run's attempts with their verdicts."""
@@ -328,7 +376,8 @@ def history(
     from paper_summarizer.replies import add_usage
 
     result = _guard(lambda: runner.history(thread_id, checkpoint_db=checkpoint_db))
-    out.print(f"[bold]{escape(result.title)}[/bold] ({escape(result.source)}): {result.status}")
+    title = result.result["title"] if result.result else ""
+    out.print(f"[bold]{escape(title)}[/bold] ({escape(result.source)}): {result.status}")
     for attempt in result.attempts:
         verdict = attempt.get("verdict")
         usage = add_usage(attempt.get("usage", add_usage()), *([verdict["usage"]] if verdict else []))
@@ -362,13 +411,17 @@ def threads(checkpoint_db: CheckpointDb = None) -> None:
 
 
 @app.command()
-def convert(source: Annotated[str, typer.Argument(help="arXiv ID or URL, http(s) URL, or a local file.")]) -> None:
+def convert(
+    source: Annotated[str, typer.Argument(help="arXiv ID or URL, http(s) URL, or a local file.", show_default=False)],
+) -> None:
     """Print the markdown the model will read for SOURCE."""
 
     def body() -> str:
         from paper_summarizer.documents import library
+        from paper_summarizer.documents.sources import Access
 
-        return library.markdown(source, allow_local_files=True, max_bytes=int(Context().max_download_mb * 1e6))
+        max_bytes = int(Context().max_download_mb * 1e6)
+        return library.markdown(source, access=Access.for_user(), max_bytes=max_bytes)
 
     sys.stdout.write(_guard(body) + "\n")
 

@@ -1,9 +1,21 @@
-"""Run configuration. LangGraph Studio renders these fields as a form; Python callers pass one per run."""
+"""Run configuration. LangGraph Studio renders these fields as a form; Python callers pass one per run.
+
+Each field's default comes from `PAPER_SUMMARIZER_<FIELD>` when that variable is set (how a
+deployment configures the served graph), else from the value below. A value passed explicitly
+always wins over the environment, including on resume: the default is only read for fields a
+caller did not pass.
+"""
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import os
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 DEFAULT_CRITERIA = [
     "Understandable by an undergraduate student: jargon is explained, ideas build on each other.",
@@ -13,104 +25,95 @@ DEFAULT_CRITERIA = [
 ]
 
 
+def _env_default(name: str, default: T) -> Callable[[], T]:
+    variable = f"PAPER_SUMMARIZER_{name.upper()}"
+
+    def read() -> T:
+        raw = os.environ.get(variable)
+        if raw is None or isinstance(default, list):
+            return copy.copy(default)  # a list default is never shared between runs
+        value: Any
+        if isinstance(default, bool):
+            value = raw.strip().lower() in ("1", "true", "yes", "on")
+        elif isinstance(default, int | float):
+            value = type(default)(raw)
+        else:
+            value = raw
+        return value  # type: ignore[no-any-return]
+
+    return read
+
+
+def setting(name: str, default: T, description: str) -> T:
+    """A Context field whose default is read from the environment when the Context is built."""
+    shown = f"{default!r}" if not isinstance(default, list) else "the built-in list"
+    return field(
+        default_factory=_env_default(name, default),
+        metadata={"description": f"{description} Default: {shown}, or PAPER_SUMMARIZER_{name.upper()}."},
+    )
+
+
 @dataclass(kw_only=True)
 class Context:
     """Who writes, who judges, and how strict the loop is."""
 
-    model: str = field(
-        default="",
-        metadata={
-            "description": "Model that writes the summary: 'provider:model' (e.g. "
-            "'deepseek:deepseek-reasoner', 'openai:gpt-4o-mini') or 'local' for the embedded "
-            "SmolLM2. Empty: PAPER_SUMMARIZER_MODEL, then DeepSeek or OpenAI when their API key "
-            "is set, else 'local'."
-        },
+    model: str = setting(
+        "model",
+        "",
+        "Model that writes the summary: 'provider:model' (e.g. 'deepseek:deepseek-reasoner', "
+        "'openai:gpt-4o-mini') or 'local' for the embedded SmolLM2. Empty: DeepSeek or OpenAI when "
+        "their API key is set, else 'local'.",
     )
-    evaluator_model: str = field(
-        default="",
-        metadata={"description": "Model that judges the summary. Empty: the same as `model`."},
+    evaluator_model: str = setting("evaluator_model", "", "Model that judges the summary. Empty: the writer.")
+    base_url: str = setting(
+        "base_url",
+        "",
+        "Base URL of an OpenAI-compatible server (vLLM, Ollama, llama.cpp), e.g. "
+        "http://127.0.0.1:8000/v1. Empty: the provider's own API.",
     )
-    base_url: str = field(
-        default="",
-        metadata={
-            "description": "Base URL of an OpenAI-compatible server (vLLM, Ollama, llama.cpp), "
-            "e.g. http://127.0.0.1:8000/v1. Empty: the provider's own API."
-        },
+    max_iterations: int = setting("max_iterations", 4, "Most write-and-judge rounds before the best attempt is kept.")
+    min_words: int = setting("min_words", 500, "Fewest words a passing summary may have.")
+    min_sections: int = setting("min_sections", 3, "Fewest '##'/'###' section headings a passing summary may have.")
+    criteria: list[str] = setting(
+        "criteria",
+        DEFAULT_CRITERIA,
+        "What the LLM judge checks, one criterion per entry. Word count and headings are checked in code.",
     )
-    max_iterations: int = field(
-        default=4,
-        metadata={"description": "Most write-and-judge rounds before the best attempt is kept."},
+    generate_instructions: str = setting(
+        "generate_instructions", "", "Replaces the writer's instructions (prompts/generate.md)."
     )
-    min_words: int = field(default=500, metadata={"description": "Fewest words a passing summary may have."})
-    min_sections: int = field(
-        default=3,
-        metadata={"description": "Fewest '##'/'###' section headings a passing summary may have."},
+    evaluate_instructions: str = setting(
+        "evaluate_instructions", "", "Replaces the judge's instructions (prompts/evaluate.md)."
     )
-    criteria: list[str] = field(
-        default_factory=lambda: list(DEFAULT_CRITERIA),
-        metadata={
-            "description": "What the LLM judge checks, one criterion per entry. Word count and "
-            "headings are checked in code."
-        },
+    max_output_tokens: int = setting(
+        "max_output_tokens", 0, "Longest reply, in tokens. 0: 1024 for 'local', else 8192."
     )
-    generate_instructions: str = field(
-        default="",
-        metadata={"description": "Replaces the writer's instructions (prompts/generate.md)."},
+    context_window: int = setting(
+        "context_window",
+        0,
+        "Tokens the model can read at once; longer papers are condensed or shortened to fit. "
+        "0: a known default for the model (8192 for 'local').",
     )
-    evaluate_instructions: str = field(
-        default="",
-        metadata={"description": "Replaces the judge's instructions (prompts/evaluate.md)."},
+    condense: bool = setting(
+        "condense",
+        True,
+        "Condense a paper too long for the context part by part into notes first (one model call "
+        "per part). Off: shorten it to fit instead.",
     )
-    max_output_tokens: int = field(
-        default=0,
-        metadata={"description": "Longest reply, in tokens. 0: 1024 for 'local', else 8192."},
+    human_review: bool = setting(
+        "human_review", False, "Pause after each verdict for a person to approve or give feedback."
     )
-    context_window: int = field(
-        default=0,
-        metadata={
-            "description": "Tokens the model can read at once; longer papers are shortened to "
-            "fit. 0: a known default for the model (8192 for 'local')."
-        },
+    input_price: float = setting(
+        "input_price", 0.0, "USD per million input tokens, for the cost estimate in the report (0: none)."
     )
-    condense: bool = field(
-        default=True,
-        metadata={
-            "description": "Condense a paper too long for the context part by part into notes "
-            "first (one model call per part). Off: shorten it to fit instead."
-        },
+    output_price: float = setting(
+        "output_price", 0.0, "USD per million output tokens (reasoning included), for the cost estimate."
     )
-    allow_local_files: bool = field(
-        default=False,
-        metadata={
-            "description": "Let the source be a path on this machine. Off by default so a "
-            "served graph cannot read the server's files; the CLI and Python API turn it on."
-        },
-    )
-    human_review: bool = field(
-        default=False,
-        metadata={"description": "Pause after each verdict for a person to approve or give feedback."},
-    )
-    input_price: float = field(
-        default=0.0,
-        metadata={"description": "USD per million input tokens, for the cost estimate in the report (0: none)."},
-    )
-    output_price: float = field(
-        default=0.0,
-        metadata={"description": "USD per million output tokens (reasoning included), for the cost estimate."},
-    )
-    max_download_mb: float = field(default=50.0, metadata={"description": "Largest paper download, in megabytes."})
+    max_download_mb: float = setting("max_download_mb", 50.0, "Largest paper download, in megabytes.")
 
-    def __post_init__(self) -> None:
-        # Deployments configure the served graph through PAPER_SUMMARIZER_* variables.
-        for f in fields(self):
-            value = os.environ.get(f"PAPER_SUMMARIZER_{f.name.upper()}")
-            if value is None or getattr(self, f.name) != f.default:
-                continue
-            if f.type in ("bool", bool):
-                setattr(self, f.name, value.strip().lower() in ("1", "true", "yes", "on"))
-            elif f.type in ("int", int):
-                setattr(self, f.name, int(value))
-            elif f.type in ("float", float):
-                setattr(self, f.name, float(value))
-            elif f.type in ("str", str):
-                setattr(self, f.name, value)
+    @classmethod
+    def restore(cls, values: dict[str, Any]) -> Context:
+        """A stored run's settings, exactly: fields a later version dropped are ignored, and only
+        fields it did not store come from the environment."""
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in values.items() if k in known})

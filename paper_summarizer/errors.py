@@ -19,6 +19,15 @@ class SourceError(BadInputError):
     """The paper cannot be read: missing file, bad URL, unreadable PDF, ..."""
 
 
+class NetworkError(PaperSummarizerError):
+    """The paper's host could not be reached (DNS, timeout, refused): not the user's input, and
+    possibly gone on a retry, so exit 1 like any other failure, not 2."""
+
+
+class GraphSetupError(BadInputError):
+    """The graph was built without something it needs (a store)."""
+
+
 class ModelConfigError(BadInputError):
     """The model cannot be set up: unknown provider, missing API key, ..."""
 

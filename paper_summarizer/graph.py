@@ -3,8 +3,8 @@
 fetch --route_after_fetch--> generate  (the paper fits the context)
       '--> condense x N, in parallel --> assemble --> generate  (it does not)
 
-generate --> evaluate --route--> END  (PASS, or the round cap)
-   ^                     |-----> review (human_review on) --route--> END or generate
+generate --> evaluate --route--> finalize --> END  (PASS, or the round cap)
+   ^                     |-----> review (human_review on) --route--> finalize or generate
    '---------------------'  (NEEDS_IMPROVEMENT or FAIL, rounds left)
 """
 
@@ -17,40 +17,52 @@ from langgraph.store.base import BaseStore
 from langgraph.types import RetryPolicy
 
 from paper_summarizer.context import Context
+from paper_summarizer.documents.sources import Access
 from paper_summarizer.models import is_transient
 from paper_summarizer.nodes.assemble import assemble
 from paper_summarizer.nodes.condense import CondenseTask, condense
 from paper_summarizer.nodes.evaluate import evaluate
-from paper_summarizer.nodes.fetch import fetch
+from paper_summarizer.nodes.fetch import fetch_with
+from paper_summarizer.nodes.finalize import finalize
 from paper_summarizer.nodes.generate import generate
 from paper_summarizer.nodes.review import review
 from paper_summarizer.nodes.route import route, route_after_fetch
-from paper_summarizer.state import InputState, State
+from paper_summarizer.state import InputState, OutputState, State
 
 # 429s, 5xx and timeouts are retried with backoff; 401 or an unknown model fail at once.
 MODEL_RETRY = RetryPolicy(max_attempts=4, initial_interval=1.0, retry_on=is_transient)
 
-builder = StateGraph(State, input_schema=InputState, context_schema=Context)
-builder.add_node("fetch", fetch)
-builder.add_node("condense", condense, input_schema=CondenseTask, retry_policy=MODEL_RETRY)
-builder.add_node("assemble", assemble)
-builder.add_node("generate", generate, retry_policy=MODEL_RETRY)
-builder.add_node("evaluate", evaluate, retry_policy=MODEL_RETRY)
-builder.add_node("review", review)
-builder.add_edge(START, "fetch")
-builder.add_conditional_edges("fetch", route_after_fetch, ["condense", "generate"])
-builder.add_edge("condense", "assemble")
-builder.add_edge("assemble", "generate")
-builder.add_edge("generate", "evaluate")
-builder.add_conditional_edges("evaluate", route, ["generate", "review", END])
-builder.add_conditional_edges("review", route, ["generate", END])
+Graph = CompiledStateGraph[State, Context, InputState, OutputState]
 
 
 def build_graph(
-    checkpointer: BaseCheckpointSaver[str] | None = None, store: BaseStore | None = None
-) -> CompiledStateGraph[State, Context, InputState, State]:
+    checkpointer: BaseCheckpointSaver[str] | None = None,
+    store: BaseStore | None = None,
+    *,
+    access: Access | None = None,
+) -> Graph:
+    """The compiled graph. `access` is what runs may read: by default what this machine's user
+    may (local files, private hosts), as the CLI and the Python API run as that user."""
+    builder = StateGraph(State, input_schema=InputState, output_schema=OutputState, context_schema=Context)
+    builder.add_node("fetch", fetch_with(access or Access.for_user()))
+    builder.add_node("condense", condense, input_schema=CondenseTask, retry_policy=MODEL_RETRY)
+    builder.add_node("assemble", assemble)
+    builder.add_node("generate", generate, retry_policy=MODEL_RETRY)
+    builder.add_node("evaluate", evaluate, retry_policy=MODEL_RETRY)
+    builder.add_node("review", review)
+    builder.add_node("finalize", finalize)
+    builder.add_edge(START, "fetch")
+    builder.add_conditional_edges("fetch", route_after_fetch, ["condense", "generate"])
+    builder.add_edge("condense", "assemble")
+    builder.add_edge("assemble", "generate")
+    builder.add_edge("generate", "evaluate")
+    builder.add_conditional_edges("evaluate", route, ["generate", "review", "finalize"])
+    builder.add_conditional_edges("review", route, ["generate", "finalize"])
+    builder.add_edge("finalize", END)
     return builder.compile(checkpointer=checkpointer, store=store, name="paper-summarizer")
 
 
-# For LangGraph Server / `langgraph dev`, which supplies its own checkpointer and store.
-graph = build_graph()
+# For LangGraph Server / `langgraph dev`, which supplies its own checkpointer and store. Its
+# callers may be hostile: what it may read is the deployment's environment's decision
+# (PAPER_SUMMARIZER_ALLOW_LOCAL_FILES, PAPER_SUMMARIZER_ALLOW_PRIVATE_URLS), off by default.
+graph = build_graph(access=Access.for_deployment())

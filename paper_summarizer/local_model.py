@@ -13,6 +13,7 @@ from typing import Any
 from paper_summarizer.errors import ModelConfigError
 
 CONTEXT_WINDOW = 8192
+DISPLAY_NAME = "SmolLM2-135M-Instruct (embedded)"
 _GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 _lock = threading.Lock()

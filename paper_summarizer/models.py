@@ -51,11 +51,9 @@ class ModelChoice:
 
 
 def choose(explicit: str = "") -> ModelChoice:
-    """The model a run uses when the user may not have named one."""
+    """The model a run uses when neither the caller nor PAPER_SUMMARIZER_MODEL named one."""
     if explicit:
         return ModelChoice(explicit, "")
-    if os.environ.get("PAPER_SUMMARIZER_MODEL"):
-        return ModelChoice(os.environ["PAPER_SUMMARIZER_MODEL"], "from PAPER_SUMMARIZER_MODEL")
     if os.environ.get("DEEPSEEK_API_KEY"):
         return ModelChoice(DEFAULT_DEEPSEEK, "DEEPSEEK_API_KEY is set")
     if os.environ.get("OPENAI_API_KEY"):
@@ -65,6 +63,11 @@ def choose(explicit: str = "") -> ModelChoice:
         "no model named and no API key set: using the embedded SmolLM2-135M (weak); "
         "set DEEPSEEK_API_KEY or OPENAI_API_KEY, or pass --model provider:model",
     )
+
+
+def display_name(name: str) -> str:
+    """The model as a reader should see it credited."""
+    return local_model.DISPLAY_NAME if name == LOCAL else name
 
 
 def split(name: str, base_url: str = "") -> tuple[str, str]:

@@ -1,13 +1,16 @@
-"""Writing a finished run: `<name>.summary.md` (the best attempt, with who wrote and judged it)
-and `<name>.report.json` (every round's verdict and tokens). Files appear whole or not at all."""
+"""Writing a finished run's files: `<name>.summary.md` (the result's markdown) and
+`<name>.report.json`. Files appear whole or not at all, with the permissions the umask gives any
+new file."""
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+
+# Read once, at import (single-threaded), since reading the umask means setting it.
+_UMASK = os.umask(0)
+os.umask(_UMASK)
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -16,19 +19,16 @@ def write_atomic(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; a summary is an ordinary file
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
-def summary_markdown(summary: str, footer_lines: list[str]) -> str:
-    return summary.rstrip() + "\n\n---\n\n" + "\n".join(f"*{line}*  " for line in footer_lines) + "\n"
-
-
-def write(output_dir: Path, name: str, markdown: str, report: dict[str, Any]) -> tuple[Path, Path]:
+def write(output_dir: Path, name: str, markdown: str, report_json: str) -> tuple[Path, Path]:
     summary_path = output_dir / f"{name}.summary.md"
     report_path = output_dir / f"{name}.report.json"
-    write_atomic(report_path, json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    write_atomic(summary_path, markdown)
+    write_atomic(report_path, report_json.rstrip("\n") + "\n")
+    write_atomic(summary_path, markdown.rstrip("\n") + "\n")
     return summary_path, report_path

@@ -1,9 +1,15 @@
-"""The public API: summarize a paper, resume a run, read a thread's history, list threads.
-The CLI is a thin layer over these; LangGraph Studio runs the same graph."""
+"""The public API: summarize papers, resume a run, read a thread's history, list threads.
+
+This layer keeps runs (checkpoints, a record of each thread's settings), drives them (streaming
+progress, answering a reviewer) and writes each finished run's files. What a run produced comes
+from the graph's final state (the `finalize` node), exactly as Studio and the SDK see it."""
 
 from __future__ import annotations
 
 import dataclasses
+import json
+import os
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -15,59 +21,65 @@ from typing import Any
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
-from langgraph.graph.state import CompiledStateGraph
 from langgraph.store.base import BaseStore
-from langgraph.types import Command
+from langgraph.types import Command, Overwrite, StateSnapshot
 
-from paper_summarizer import outputs, texts, verdicts
+from paper_summarizer import models, outputs, texts
 from paper_summarizer.context import Context
 from paper_summarizer.errors import BadInputError, ThreadNotFoundError
-from paper_summarizer.graph import build_graph
-from paper_summarizer.nodes.shared import judge_name, writer_name
+from paper_summarizer.graph import Graph, build_graph
 from paper_summarizer.persistence import open_persistence
-from paper_summarizer.replies import add_usage
-from paper_summarizer.state import Attempt, InputState, PaperRef, State, Usage
+from paper_summarizer.state import Result, Status
 
 THREADS = ("threads",)
 OnUpdate = Callable[[str, str, dict[str, Any]], None]  # (thread_id, node, update)
-Reviewer = Callable[[dict[str, Any]], str]  # interrupt payload -> "approve" or feedback
+Reviewer = Callable[[dict[str, Any]], Any]  # interrupt payload -> "approve", feedback, or a dict
 
 
 @dataclass
 class SummaryResult:
+    """A run as it stands: its status, and once it has finished, the graph's result."""
+
     thread_id: str
     source: str
-    status: str  # passed | cap reached | awaiting review | interrupted
-    passed: bool
-    rounds: int
-    title: str = ""
-    summary: str = ""
-    best_round: int = 0
-    failing: list[str] = field(default_factory=list)
-    notice: str = ""
-    writer: str = ""
-    judge: str = ""
-    usage: Usage = field(default_factory=lambda: add_usage())  # every call: condense, write, judge
-    condense_usage: Usage = field(default_factory=lambda: add_usage())
-    cost_usd: float | None = None  # when prices are configured
-    attempts: list[dict[str, Any]] = field(default_factory=list)  # each with its summary and reasoning
+    status: Status
+    result: Result | None = None  # the final node's output; None until the run reaches it
+    attempts: list[dict[str, Any]] = field(default_factory=list)  # as stored, for an unfinished run
     summary_path: Path | None = None
     report_path: Path | None = None
+
+    @property
+    def passed(self) -> bool:
+        return self.status == Status.PASSED
+
+    @property
+    def rounds(self) -> int:
+        return self.result["rounds"] if self.result else len(self.attempts)
+
+    @property
+    def best_round(self) -> int:
+        return self.result["best_round"] if self.result else 0
+
+    @property
+    def summary(self) -> str:
+        return self.result["summary"] if self.result else ""
+
+    @property
+    def failing(self) -> list[str]:
+        return self.result["failing"] if self.result else []
 
 
 @dataclass
 class ThreadInfo:
     thread_id: str
     source: str
-    status: str
+    status: Status
     rounds: int
     updated_at: str
 
 
 @contextmanager
-def _session(
-    checkpoint_db: str | None,
-) -> Iterator[tuple[CompiledStateGraph[State, Context, InputState, State], BaseStore]]:
+def _session(checkpoint_db: str | None) -> Iterator[tuple[Graph, BaseStore]]:
     with open_persistence(checkpoint_db) as (saver, store):
         yield build_graph(saver, store), store
 
@@ -95,39 +107,10 @@ def summarize(
     reviewer: Reviewer | None = None,
 ) -> SummaryResult:
     """Summarize one paper; every step is checkpointed under `thread_id` (new if not given).
-    Local files may be read here (the caller is on this machine) unless the context says no."""
+    Local files and private hosts may be read: the caller is this machine's user."""
     with _session(checkpoint_db) as (graph, store):
-        return _start(graph, store, source, context, thread_id, output_dir, on_update, reviewer)
-
-
-def _start(
-    graph: CompiledStateGraph[State, Context, InputState, State],
-    store: BaseStore,
-    source: str,
-    context: Context | None,
-    thread_id: str | None,
-    output_dir: str | Path,
-    on_update: OnUpdate | None,
-    reviewer: Reviewer | None,
-) -> SummaryResult:
-    ctx = context or Context(allow_local_files=True)
-    thread_id = thread_id or new_thread_id()
-    config = _config(thread_id, source)
-    if graph.get_state(config).values or store.get(THREADS, thread_id):
-        raise BadInputError(f"thread {thread_id} already exists: use `resume {thread_id}`")
-    now = _now()
-    settings = {**dataclasses.asdict(ctx), "output_dir": str(output_dir)}
-    record = {"source": source, "settings": settings, "created_at": now, "updated_at": now}
-    store.put(THREADS, thread_id, record, index=False)
-    try:
-        return _drive(graph, store, config, {"source": source}, ctx, Path(output_dir), on_update, reviewer)
-    except BadInputError:
-        if "paper" not in graph.get_state(config).values:
-            # The source itself was bad: there is nothing to resume, so leave no trace.
-            if isinstance(graph.checkpointer, BaseCheckpointSaver):
-                graph.checkpointer.delete_thread(thread_id)
-            store.delete(THREADS, thread_id)
-        raise
+        run = _Run(graph, store, Path(output_dir), on_update, reviewer)
+        return run.start(source, context or Context(), thread_id or new_thread_id())
 
 
 def resume(
@@ -138,30 +121,24 @@ def resume(
     on_update: OnUpdate | None = None,
     reviewer: Reviewer | None = None,
 ) -> SummaryResult:
-    """Continue a thread from its last checkpoint with the settings it started with; `overrides`
-    (Context fields, or output_dir) replace some of them."""
+    """Continue a thread from its last checkpoint with the settings it started with. `overrides`
+    (Context fields, or output_dir) replace some of them, and are stored for later resumes. A
+    run that stopped at the round cap goes on when the cap is raised."""
     with _session(checkpoint_db) as (graph, store):
         record = _record(store, thread_id)
         settings = {**record["settings"], **{k: v for k, v in (overrides or {}).items() if v is not None}}
+        _save_record(store, thread_id, {**record, "settings": settings})
         output_dir = Path(settings.pop("output_dir", "."))
-        ctx = _context_from(settings)
-        config = _config(thread_id, record["source"])
-        snapshot = graph.get_state(config)
-        command: Any = None
-        if not snapshot.values:
-            command = {"source": record["source"]}  # killed before its first checkpoint: start over
-        elif snapshot.interrupts and reviewer is not None:
-            command = Command(resume=reviewer(snapshot.interrupts[0].value))
-        elif not snapshot.next:
-            return _result(graph, store, config, ctx, output_dir)  # finished: just write again
-        return _drive(graph, store, config, command, ctx, output_dir, on_update, reviewer)
+        run = _Run(graph, store, output_dir, on_update, reviewer)
+        return run.resume(thread_id, record["source"], Context.restore(settings))
 
 
 def history(thread_id: str, *, checkpoint_db: str | None = None) -> SummaryResult:
     """A thread's attempts and verdicts as stored, without writing anything."""
     with _session(checkpoint_db) as (graph, store):
         record = _record(store, thread_id)
-        return _result(graph, store, _config(thread_id, record["source"]), _context_from(record["settings"]), None)
+        snapshot = graph.get_state(_config(thread_id, record["source"]))
+        return _as_result(thread_id, record["source"], snapshot, store)
 
 
 def threads(*, checkpoint_db: str | None = None) -> list[ThreadInfo]:
@@ -173,7 +150,7 @@ def threads(*, checkpoint_db: str | None = None) -> list[ThreadInfo]:
                 ThreadInfo(
                     thread_id=item.key,
                     source=item.value["source"],
-                    status=_status(snapshot),
+                    status=status_of(snapshot, item.value),
                     rounds=len(snapshot.values.get("attempts") or []),
                     updated_at=str(snapshot.created_at or item.value["updated_at"]),
                 )
@@ -201,17 +178,26 @@ def summarize_many(
     reviewer: Reviewer | None = None,
 ) -> list[BatchItem]:
     """Summarize several papers at once, each in its own thread. One paper's failure is kept
-    in its item and does not stop the others. Items come back in the order of `sources`."""
+    in its item and does not stop the others. Items come back in the order of `sources`; output
+    names are unique within the batch. A reviewer is asked about one paper at a time."""
     items = [BatchItem(source, new_thread_id()) for source in sources]
+    ctx = context or Context()
+    if reviewer is not None:
+        one_at_a_time = threading.Lock()
+        ask = reviewer
+
+        def reviewer(payload: dict[str, Any]) -> Any:
+            with one_at_a_time:
+                return ask(payload)
+
     # One database session for the batch: the savers serialize their own access, and papers
     # do not race each other through first-time setup.
     with _session(checkpoint_db) as (graph, store):
+        run = _Run(graph, store, Path(output_dir), on_update, reviewer, names=_Names())
 
-        def run(item: BatchItem) -> BatchItem:
+        def one(item: BatchItem) -> BatchItem:
             try:
-                item.result = _start(
-                    graph, store, item.source, context, item.thread_id, output_dir, on_update, reviewer
-                )
+                item.result = run.start(item.source, ctx, item.thread_id)
             except Exception as exc:
                 item.error = exc
             if on_done is not None:
@@ -219,13 +205,156 @@ def summarize_many(
             return item
 
         with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-            return list(pool.map(run, items))
+            return list(pool.map(one, items))
 
 
-def _context_from(settings: dict[str, Any]) -> Context:
-    """The stored settings as a Context; fields a later version dropped are ignored."""
-    known = {f.name for f in dataclasses.fields(Context)}
-    return Context(**{k: v for k, v in settings.items() if k in known})
+class _Names:
+    """Output names claimed in a batch: two papers called paper.pdf in different folders get
+    paper.summary.md and paper-2.summary.md, not one file written twice."""
+
+    def __init__(self) -> None:
+        self._taken: dict[str, str] = {}  # thread -> name
+        self._lock = threading.Lock()
+
+    def claim(self, thread_id: str, name: str) -> str:
+        with self._lock:
+            if thread_id not in self._taken:
+                used = set(self._taken.values())
+                unique, n = name, 1
+                while unique in used:
+                    n += 1
+                    unique = f"{name}-{n}"
+                self._taken[thread_id] = unique
+            return self._taken[thread_id]
+
+
+class _Run:
+    """Drives runs of one graph and store and writes their files."""
+
+    def __init__(
+        self,
+        graph: Graph,
+        store: BaseStore,
+        output_dir: Path,
+        on_update: OnUpdate | None,
+        reviewer: Reviewer | None,
+        names: _Names | None = None,
+    ) -> None:
+        self.graph, self.store, self.output_dir = graph, store, output_dir
+        self.on_update, self.reviewer, self.names = on_update, reviewer, names
+
+    def start(self, source: str, ctx: Context, thread_id: str) -> SummaryResult:
+        config = _config(thread_id, source)
+        if self.graph.get_state(config).values or self.store.get(THREADS, thread_id):
+            raise BadInputError(f"thread {thread_id} already exists: use `resume {thread_id}`")
+        # The model is resolved once and stored, so a resume from another shell, with other
+        # API keys set, goes on with the model that wrote the earlier rounds.
+        ctx = dataclasses.replace(ctx, model=models.choose(ctx.model).name)
+        now = _now()
+        settings = {**dataclasses.asdict(ctx), "output_dir": str(self.output_dir)}
+        record = {"source": source, "settings": settings, "created_at": now, "updated_at": now}
+        _save_record(self.store, thread_id, record)
+        try:
+            return self._drive(config, {"source": source}, ctx)
+        except Exception:
+            if "paper" not in self.graph.get_state(config).values:
+                # The source never became a paper: there is nothing to resume, so leave no trace.
+                if isinstance(self.graph.checkpointer, BaseCheckpointSaver):
+                    self.graph.checkpointer.delete_thread(thread_id)
+                self.store.delete(THREADS, thread_id)
+            raise
+
+    def resume(self, thread_id: str, source: str, ctx: Context) -> SummaryResult:
+        config = _config(thread_id, source)
+        snapshot = self.graph.get_state(config)
+        command: Any = None  # go on from the last checkpoint
+        if not snapshot.values:
+            command = {"source": source}  # killed before its first checkpoint: start over
+        elif snapshot.interrupts:
+            if self.reviewer is None:
+                return self._finish(config)
+            command = Command(resume=self.reviewer(snapshot.interrupts[0].value))
+        elif not snapshot.next:
+            result = snapshot.values.get("result")
+            if not result or result["status"] != Status.CAP_REACHED or result["rounds"] >= ctx.max_iterations:
+                return self._finish(config)  # finished: write its files again
+            command = Command(goto="generate")  # the cap was raised: more rounds
+        return self._drive(config, command, ctx)
+
+    def _drive(self, config: RunnableConfig, first_input: Any, ctx: Context) -> SummaryResult:
+        thread_id = config["configurable"]["thread_id"]
+        _touch(self.store, thread_id, pid=os.getpid())
+        run_input = first_input
+        try:
+            while True:
+                # durability="sync": a step's checkpoint is on disk before the next step starts,
+                # so a kill -9 never loses a finished (paid-for) model call.
+                stream = self.graph.stream(run_input, config, context=ctx, stream_mode="updates", durability="sync")
+                for chunk in stream:
+                    for node, update in chunk.items():
+                        if self.on_update is not None and isinstance(update, dict):
+                            # fetch resets the per-run lists with Overwrite; callers see plain values
+                            plain = {k: v.value if isinstance(v, Overwrite) else v for k, v in update.items()}
+                            self.on_update(thread_id, node, plain)
+                snapshot = self.graph.get_state(config)
+                if not (snapshot.interrupts and self.reviewer is not None):
+                    return self._finish(config)
+                run_input = Command(resume=self.reviewer(snapshot.interrupts[0].value))
+        finally:
+            _touch(self.store, thread_id, pid=None)
+
+    def _finish(self, config: RunnableConfig) -> SummaryResult:
+        thread_id = config["configurable"]["thread_id"]
+        record = _record(self.store, thread_id)
+        snapshot = self.graph.get_state(config)
+        out = _as_result(thread_id, record["source"], snapshot, self.store)
+        values = snapshot.values
+        if out.result is not None and out.status in (Status.PASSED, Status.CAP_REACHED):
+            name = out.result["name"]
+            if self.names is not None:
+                name = self.names.claim(thread_id, name)
+            report = {"thread_id": thread_id, "source": record["source"], "paper": values.get("paper")}
+            report.update({k: v for k, v in out.result.items() if k != "markdown"})
+            out.summary_path, out.report_path = outputs.write(
+                self.output_dir, name, out.result["markdown"], json.dumps(report, indent=2, ensure_ascii=False)
+            )
+        return out
+
+
+def status_of(snapshot: StateSnapshot, record: dict[str, Any] | None = None) -> Status:
+    """Where a thread stands, from its last checkpoint (and, for an unfinished run, whether the
+    process driving it is still alive)."""
+    if snapshot.interrupts:
+        return Status.AWAITING_REVIEW
+    result = snapshot.values.get("result")
+    if result and not snapshot.next:
+        return Status(result["status"])
+    pid = (record or {}).get("pid")
+    return Status.RUNNING if pid and _alive(pid) else Status.INTERRUPTED
+
+
+def _as_result(thread_id: str, source: str, snapshot: StateSnapshot, store: BaseStore) -> SummaryResult:
+    record = store.get(THREADS, thread_id)
+    values = snapshot.values
+    return SummaryResult(
+        thread_id=thread_id,
+        source=source,
+        status=status_of(snapshot, dict(record.value) if record else None),
+        result=values.get("result") if not snapshot.next else None,
+        attempts=[texts.with_texts(store, a) for a in values.get("attempts") or []],
+    )
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _record(store: BaseStore, thread_id: str) -> dict[str, Any]:
@@ -235,136 +364,14 @@ def _record(store: BaseStore, thread_id: str) -> dict[str, Any]:
     return dict(item.value)
 
 
-def _drive(
-    graph: CompiledStateGraph[State, Context, InputState, State],
-    store: BaseStore,
-    config: RunnableConfig,
-    first_input: Any,
-    ctx: Context,
-    output_dir: Path,
-    on_update: OnUpdate | None,
-    reviewer: Reviewer | None,
-) -> SummaryResult:
-    thread_id = config["configurable"]["thread_id"]
-    run_input = first_input
-    while True:
-        # durability="sync": a step's checkpoint is on disk before the next step starts, so a
-        # kill -9 never loses a finished (paid-for) model call.
-        for chunk in graph.stream(run_input, config, context=ctx, stream_mode="updates", durability="sync"):
-            for node, update in chunk.items():
-                if on_update is not None:
-                    on_update(thread_id, node, update if isinstance(update, dict) else {"value": update})
-        snapshot = graph.get_state(config)
-        if snapshot.interrupts and reviewer is not None:
-            run_input = Command(resume=reviewer(snapshot.interrupts[0].value))
-            continue
-        item = store.get(THREADS, thread_id)
-        if item is not None:
-            store.put(THREADS, thread_id, {**item.value, "updated_at": _now()}, index=False)
-        return _result(graph, store, config, ctx, output_dir)
+def _save_record(store: BaseStore, thread_id: str, record: dict[str, Any]) -> None:
+    store.put(THREADS, thread_id, record, index=False)
 
 
-def _status(snapshot: Any) -> str:
-    attempts = snapshot.values.get("attempts") or []
-    if snapshot.interrupts:
-        return "awaiting review"
-    if snapshot.next or not attempts:
-        return "interrupted"
-    verdict = attempts[-1].get("verdict")
-    return "passed" if verdict and verdict["evaluation"] == "PASS" else "cap reached"
-
-
-def _result(
-    graph: CompiledStateGraph[State, Context, InputState, State],
-    store: BaseStore,
-    config: RunnableConfig,
-    ctx: Context,
-    output_dir: Path | None,
-) -> SummaryResult:
-    snapshot = graph.get_state(config)
-    values = snapshot.values
-    attempts: list[Attempt] = values.get("attempts") or []
-    paper: PaperRef | None = values.get("paper")
-    status = _status(snapshot)
-    best = verdicts.best_attempt(attempts, len(ctx.criteria))
-    thread_id = config["configurable"]["thread_id"]
-    result = SummaryResult(
-        thread_id=thread_id,
-        source=values.get("source", ""),
-        status=status,
-        passed=status == "passed",
-        rounds=len(attempts),
-        title=paper["title"] if paper else "",
-        notice=paper["notice"] if paper else "",
-        writer=writer_name(ctx),
-        judge=judge_name(ctx),
-        attempts=[texts.with_texts(store, a) for a in attempts],
-        condense_usage=add_usage(*[n["usage"] for n in values.get("notes") or []]),
-        usage=add_usage(
-            *[n["usage"] for n in values.get("notes") or []],
-            *[a["usage"] for a in attempts if "usage" in a],
-            *[a["verdict"]["usage"] for a in attempts if "verdict" in a],
-        ),
-    )
-    if ctx.input_price or ctx.output_price:
-        result.cost_usd = round(
-            (result.usage["input_tokens"] * ctx.input_price + result.usage["output_tokens"] * ctx.output_price) / 1e6, 6
-        )
-    if best is not None and "verdict" in best:
-        result.summary = texts.get(store, best.get("summary_key", ""))
-        result.best_round = best["round"]
-        result.failing = verdicts.failures(best["verdict"])
-    if output_dir is not None and paper is not None and result.summary and status in ("passed", "cap reached"):
-        result.summary_path, result.report_path = outputs.write(
-            output_dir, paper["name"], outputs.summary_markdown(result.summary, _footer(result)), _report(result, paper)
-        )
-    return result
-
-
-def _footer(result: SummaryResult) -> list[str]:
-    lines = [
-        f"Summary written by {result.writer} and judged by {result.judge} "
-        f"(paper-summarizer, thread {result.thread_id})."
-    ]
-    if result.passed:
-        lines.append(f"Passed every check on round {result.best_round} of {result.rounds}.")
-    else:
-        lines.append(
-            f"Did not pass within {result.rounds} rounds; this is the best attempt (round "
-            f"{result.best_round}); still failing: {'; '.join(result.failing)}."
-        )
-    if result.notice:
-        lines.append(result.notice)
-    return lines
-
-
-def _report(result: SummaryResult, paper: PaperRef) -> dict[str, Any]:
-    return {
-        "thread_id": result.thread_id,
-        "source": result.source,
-        "paper": dict(paper),
-        "status": result.status,
-        "passed": result.passed,
-        "rounds": result.rounds,
-        "best_round": result.best_round,
-        "failing": result.failing,
-        "writer": result.writer,
-        "judge": result.judge,
-        "usage": dict(result.usage),
-        "usage_by_step": {
-            "condense": dict(result.condense_usage),
-            "rounds": [
-                {
-                    "round": a["round"],
-                    "write": a.get("usage"),
-                    "judge": a["verdict"]["usage"] if "verdict" in a else None,
-                }
-                for a in result.attempts
-            ],
-        },
-        "cost_usd": result.cost_usd,
-        "attempts": [{k: v for k, v in a.items() if not k.endswith("_key")} for a in result.attempts],
-    }
+def _touch(store: BaseStore, thread_id: str, *, pid: int | None) -> None:
+    item = store.get(THREADS, thread_id)
+    if item is not None:
+        _save_record(store, thread_id, {**item.value, "updated_at": _now(), "pid": pid})
 
 
 def _now() -> str:

@@ -4,13 +4,25 @@ store under `PaperRef.key`, so checkpoints stay small however long the paper is.
 from __future__ import annotations
 
 import operator
-from typing import Annotated, Literal
+from enum import StrEnum
+from typing import Annotated, Any, Literal
 
 # typing_extensions: on Python < 3.12 pydantic (and so LangGraph Server's schema endpoint) rejects
 # typing.TypedDict, and Studio would show no input form.
 from typing_extensions import TypedDict
 
 Evaluation = Literal["PASS", "NEEDS_IMPROVEMENT", "FAIL"]
+
+
+class Status(StrEnum):
+    """Where a run stands. The final node sets PASSED or CAP_REACHED; the others describe a run
+    that has not reached it (paused for a reviewer, still going, or stopped by a crash)."""
+
+    PASSED = "passed"
+    CAP_REACHED = "cap reached"
+    AWAITING_REVIEW = "awaiting review"
+    RUNNING = "running"
+    INTERRUPTED = "interrupted"
 
 
 class Check(TypedDict):
@@ -91,8 +103,35 @@ def upsert_attempts(current: list[Attempt], update: list[Attempt]) -> list[Attem
     return [merged[r] for r in sorted(merged)]
 
 
+class Result(TypedDict):
+    """What a run produced: the final node's output, the same for Studio, the SDK, Python and the
+    CLI (which writes `markdown` to <name>.summary.md and the rest to <name>.report.json)."""
+
+    status: str  # Status.PASSED or Status.CAP_REACHED
+    title: str
+    name: str  # file-name-safe stem for the outputs
+    summary: str  # the best attempt's text
+    markdown: str  # the summary with a footer: who wrote it, what checked it, what it still fails
+    best_round: int
+    rounds: int
+    failing: list[str]  # the gates and criteria the best attempt still fails
+    writer: str  # the model that wrote the best attempt
+    checked_by: str  # the judge that passed or failed it, or the code gates when no judge ran
+    notice: str  # what was condensed or shortened
+    usage: Usage  # every call: condense, write, judge
+    condense_usage: Usage
+    cost_usd: float | None  # when prices are configured
+    attempts: list[dict[str, Any]]  # every round, with its texts, models, verdict and tokens
+
+
 class InputState(TypedDict):
     source: str
+
+
+class OutputState(TypedDict, total=False):
+    source: str
+    paper: PaperRef
+    result: Result | None  # set by the final node; cleared when a new run starts
 
 
 class State(InputState, total=False):
@@ -100,5 +139,4 @@ class State(InputState, total=False):
     notes: Annotated[list[Note], operator.add]  # one per condensed part, in any order
     summary: str  # the latest attempt's text: what the judge reads and Studio shows
     attempts: Annotated[list[Attempt], upsert_attempts]
-    max_iterations: int
-    human_review: bool
+    result: Result | None  # set by the final node; cleared when a new run starts

@@ -161,7 +161,8 @@ def _score(attempt: Attempt, n_criteria: int) -> int:
     gate_fails = sum(1 for g in verdict["gates"] if not g["passed"])
     judged = verdict["criteria"]
     crit_fails = sum(1 for c in judged if not c["passed"]) if judged else n_criteria + 1
-    return gate_fails + crit_fails + (1000 if verdict["evaluation"] == "FAIL" else 0)
+    rejected = 1 if attempt.get("review") not in (None, "approved") else 0  # a person sent it back
+    return gate_fails + crit_fails + rejected + (1000 if verdict["evaluation"] == "FAIL" else 0)
 
 
 def best_attempt(attempts: list[Attempt], n_criteria: int) -> Attempt | None:

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from paper_summarizer import models
 from tests.factories import write_paper
+from tests.fakes import RecordingFake
 from tests.scripted_server import Script, ScriptedServer
 
 REPO = Path(__file__).resolve().parents[1]
@@ -58,15 +60,27 @@ def postgres_url() -> Iterator[str]:
 
 @pytest.fixture
 def file_server(tmp_path: Path) -> Iterator[tuple[Path, str]]:
-    """Serve a folder over HTTP on 127.0.0.1: (folder, base URL)."""
+    """Serve a folder over HTTP on 127.0.0.1: (folder, base URL). `/redirect?to=URL` answers
+    302 with that Location, for redirect chains."""
     import functools
     import threading
     from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+    from urllib.parse import parse_qs, urlparse
 
     folder = tmp_path / "www"
     folder.mkdir()
 
     class Quiet(SimpleHTTPRequestHandler):
+        def do_GET(self) -> None:
+            url = urlparse(self.path)
+            if url.path == "/redirect":
+                self.send_response(302)
+                self.send_header("Location", parse_qs(url.query)["to"][0])
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            super().do_GET()
+
         def log_message(self, *args: object) -> None:
             pass
 
@@ -75,3 +89,15 @@ def file_server(tmp_path: Path) -> Iterator[tuple[Path, str]]:
     yield folder, f"http://127.0.0.1:{httpd.server_address[1]}"
     httpd.shutdown()
     httpd.server_close()
+
+
+@pytest.fixture
+def fakes(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, RecordingFake]]:
+    """Writer and judge fakes; fill `fakes[...]` replies with `script(...)`."""
+    made: dict[str, RecordingFake] = {}
+
+    def load(name: str, base_url: str = "", max_tokens: int = 0) -> RecordingFake:
+        return made[name]
+
+    monkeypatch.setattr(models, "load", load)
+    yield made

@@ -19,20 +19,20 @@ CONVERTER_VERSION = "2"
 NAMESPACE = ("papers", f"v{CONVERTER_VERSION}")
 
 
-def read(source_text: str, *, allow_local_files: bool, max_bytes: int) -> tuple[sources.Source, sources.Fetched]:
+def read(source_text: str, *, access: sources.Access, max_bytes: int) -> tuple[sources.Source, sources.Fetched]:
     """What the source string names, and its bytes."""
     source = sources.parse(source_text)
-    return source, sources.fetch(source, allow_local_files=allow_local_files, max_bytes=max_bytes)
+    return source, sources.fetch(source, access=access, max_bytes=max_bytes)
 
 
-def markdown(source_text: str, *, allow_local_files: bool, max_bytes: int) -> str:
+def markdown(source_text: str, *, access: sources.Access, max_bytes: int) -> str:
     """The paper as the model will read it, without a store (`paper-summarizer convert`)."""
-    source, fetched = read(source_text, allow_local_files=allow_local_files, max_bytes=max_bytes)
+    source, fetched = read(source_text, access=access, max_bytes=max_bytes)
     return convert.to_markdown(fetched, source.text)[0]
 
 
-def load(source_text: str, store: BaseStore, *, allow_local_files: bool, max_bytes: int) -> PaperRef:
-    source, fetched = read(source_text, allow_local_files=allow_local_files, max_bytes=max_bytes)
+def load(source_text: str, store: BaseStore, *, access: sources.Access, max_bytes: int) -> PaperRef:
+    source, fetched = read(source_text, access=access, max_bytes=max_bytes)
     key = hashlib.sha256(fetched.data).hexdigest()
     item = store.get(NAMESPACE, key)
     if item is None:

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
+import socket
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
-from paper_summarizer.errors import SourceError
+from paper_summarizer.errors import NetworkError, SourceError, first_line
+
+ALLOW_LOCAL_FILES = "PAPER_SUMMARIZER_ALLOW_LOCAL_FILES"
+ALLOW_PRIVATE_URLS = "PAPER_SUMMARIZER_ALLOW_PRIVATE_URLS"
+MAX_REDIRECTS = 10
 
 _NEW_ID = r"\d{4}\.\d{4,5}(?:v\d+)?"
 _OLD_ID = r"[a-z][a-z\-]*(?:\.[A-Z]{2})?/\d{7}(?:v\d+)?"
@@ -16,6 +23,29 @@ ARXIV_ID = re.compile(rf"^(?:arxiv:)?({_NEW_ID}|{_OLD_ID})$", re.IGNORECASE)
 _LOOKS_LIKE_ID = re.compile(r"^(?:arxiv:|\d{4}\.\d)", re.IGNORECASE)
 _ARXIV_PATH = re.compile(rf"^/(?:abs|pdf|html)/({_NEW_ID}|{_OLD_ID})(?:\.pdf)?/?$")
 _ARXIV_HOSTS = {"arxiv.org", "www.arxiv.org", "export.arxiv.org"}
+
+
+@dataclass(frozen=True)
+class Access:
+    """What a run may read. It is the deployment's decision, made when the graph is built, never
+    a run's input or context: a served graph's caller may be hostile."""
+
+    local_files: bool  # paths on this machine
+    private_urls: bool  # hosts on loopback, private or link-local addresses
+
+    @classmethod
+    def for_user(cls) -> Access:
+        """The CLI and the Python API run as the machine's user: they may read what the user can."""
+        return cls(local_files=True, private_urls=True)
+
+    @classmethod
+    def for_deployment(cls) -> Access:
+        """A served graph: neither, unless the deployment's environment turns it on."""
+        return cls(local_files=_flag(ALLOW_LOCAL_FILES), private_urls=_flag(ALLOW_PRIVATE_URLS))
+
+
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 @dataclass(frozen=True)
@@ -62,30 +92,30 @@ def safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._") or "paper"
 
 
-def fetch(source: Source, *, allow_local_files: bool, max_bytes: int, timeout: float = 60) -> Fetched:
+def fetch(source: Source, *, access: Access, max_bytes: int, timeout: float = 60) -> Fetched:
     if source.kind == "file":
-        return _read_file(source.location, allow_local_files)
+        return _read_file(source.location, access)
     if source.kind == "url":
-        data, ext, url = _download(source.location, max_bytes, timeout)
+        data, ext, url = _download(source.location, access, max_bytes, timeout)
         stem = Path(urlparse(url).path).stem or urlparse(url).hostname or "paper"
         return Fetched(data, ext, url, safe_name(stem))
     # arXiv: the HTML rendering keeps headings and reading order; the PDF is the fallback.
     name = safe_name(source.location.replace("/", "_"))
     try:
-        data, ext, url = _download(f"{arxiv_base()}/html/{source.location}", max_bytes, timeout)
+        data, ext, url = _download(f"{arxiv_base()}/html/{source.location}", access, max_bytes, timeout)
         if ext == ".html":
             return Fetched(data, ext, url, name)
     except SourceError:
         pass
-    data, ext, url = _download(f"{arxiv_base()}/pdf/{source.location}", max_bytes, timeout)
+    data, ext, url = _download(f"{arxiv_base()}/pdf/{source.location}", access, max_bytes, timeout)
     return Fetched(data, ext or ".pdf", url, name)
 
 
-def _read_file(location: str, allowed: bool) -> Fetched:
-    if not allowed:
+def _read_file(location: str, access: Access) -> Fetched:
+    if not access.local_files:
         raise SourceError(
-            "reading local files is turned off here (set allow_local_files, or "
-            "PAPER_SUMMARIZER_ALLOW_LOCAL_FILES=1 on the server)"
+            "reading local files is turned off for this deployment (its operator can set "
+            f"{ALLOW_LOCAL_FILES}=1); give an http(s) URL or an arXiv ID"
         )
     path = Path(location).expanduser()
     if not path.exists():
@@ -101,32 +131,75 @@ def _read_file(location: str, allowed: bool) -> Fetched:
     return Fetched(data, path.suffix.lower(), "", safe_name(path.stem))
 
 
-def _download(url: str, max_bytes: int, timeout: float) -> tuple[bytes, str, str]:
+def check_url(url: str, access: Access) -> None:
+    """Refuse what a served graph must never fetch: other schemes, and hosts that resolve to
+    loopback, private, link-local (cloud metadata at 169.254.169.254), unique-local,
+    multicast or unspecified addresses. Resolving catches the bypasses too: decimal IPs
+    (http://2130706433/) and DNS names that point inside."""
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https"):
+        raise SourceError(f"unsupported URL scheme {parsed.scheme!r} in {url}: use http or https")
+    if access.private_urls:
+        return
+    host = parsed.hostname or ""
+    for address in resolve(host):
+        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+            address = address.ipv4_mapped
+        if not address.is_global or address.is_multicast:
+            raise SourceError(
+                f"refusing to fetch {url}: {host} is a private or local address ({address}); "
+                f"a deployment can allow such hosts with {ALLOW_PRIVATE_URLS}=1"
+            )
+
+
+def resolve(host: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    """Every address the host name (or IP literal, in any notation) resolves to."""
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise NetworkError(f"cannot resolve {host}: {exc}") from exc
+    return [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
+
+
+def _download(url: str, access: Access, max_bytes: int, timeout: float) -> tuple[bytes, str, str]:
     import httpx  # here, not at the top: reading a local file needs no HTTP stack
 
     try:
-        with httpx.stream("GET", url, follow_redirects=True, timeout=timeout) as response:
-            if response.status_code >= 400:
-                raise SourceError(f"HTTP {response.status_code} from {url}")
-            declared = int(response.headers.get("content-length") or 0)
-            if declared > max_bytes:
-                raise SourceError(_too_large(url, max_bytes))
-            chunks, size = [], 0
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > max_bytes:
-                    raise SourceError(_too_large(url, max_bytes))
-                chunks.append(chunk)
-            final_url = str(response.url)
-            content_type = response.headers.get("content-type", "").split(";")[0].strip()
+        with httpx.Client(follow_redirects=False, timeout=timeout) as client:
+            # Redirects are followed by hand, so that every hop is checked before it is fetched.
+            for _ in range(MAX_REDIRECTS + 1):
+                check_url(url, access)
+                with client.stream("GET", url) as response:
+                    if response.is_redirect and "location" in response.headers:
+                        url = str(response.url.join(response.headers["location"]))
+                        continue
+                    if response.status_code >= 400:
+                        raise SourceError(f"HTTP {response.status_code} from {url}")
+                    data = _read_limited(response, url, max_bytes)
+                    content_type = response.headers.get("content-type", "").split(";")[0].strip()
+                    break
+            else:
+                raise SourceError(f"too many redirects (over {MAX_REDIRECTS}) fetching {url}")
     except httpx.TimeoutException as exc:
-        raise SourceError(f"timed out after {timeout:g} s fetching {url}") from exc
+        raise NetworkError(f"timed out after {timeout:g} s fetching {url}") from exc
     except httpx.HTTPError as exc:
-        raise SourceError(f"cannot fetch {url}: {exc}") from exc
-    data = b"".join(chunks)
+        raise NetworkError(f"cannot fetch {url}: {first_line(str(exc)) or type(exc).__name__}") from exc
     if not data.strip():
         raise SourceError(f"{url} returned an empty document")
-    return data, _extension(content_type, final_url), final_url
+    return data, _extension(content_type, url), url
+
+
+def _read_limited(response: Any, url: str, max_bytes: int) -> bytes:
+    declared = int(response.headers.get("content-length") or 0)
+    if declared > max_bytes:
+        raise SourceError(_too_large(url, max_bytes))
+    chunks, size = [], 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > max_bytes:
+            raise SourceError(_too_large(url, max_bytes))
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _too_large(url: str, max_bytes: int) -> str:

@@ -1,34 +1,45 @@
 """fetch: source string -> paper text in the store, a small reference in the state. A paper too
-long for the model's context gets a plan of parts to condense first."""
+long for the model's context gets a plan of parts to condense first.
+
+fetch starts every run, so it also clears what an earlier run on the same thread left behind:
+a new paper on a used thread is a new run, not a revision of the old paper's summary."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from langgraph.runtime import Runtime
+from langgraph.types import Overwrite
 
 from paper_summarizer import models
 from paper_summarizer.context import Context
 from paper_summarizer.documents import budget, library
+from paper_summarizer.documents.sources import Access
 from paper_summarizer.nodes.shared import context_window, prompt_budget, store_of, writer_name
 from paper_summarizer.state import State
 
 
-def fetch(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
-    ctx = runtime.context
-    store = store_of(runtime)
-    paper = library.load(
-        state["source"],
-        store,
-        allow_local_files=ctx.allow_local_files,
-        max_bytes=int(ctx.max_download_mb * 1_000_000),
-    )
-    text = library.text(store, paper)
-    room = prompt_budget(ctx)
-    if ctx.condense and budget.tokens(text) > room:
-        output = models.max_output_tokens(writer_name(ctx), ctx.max_output_tokens)
-        parts = budget.plan_parts(text, budget.part_budget(context_window(ctx), output), room)
-        notice = f"The paper is too long for the model's context: condensing it in {len(parts)} parts first."
-        return {"paper": {**paper, "parts": parts, "notice": notice}}
-    _, notice = budget.fit(text, room)
-    return {"paper": {**paper, "notice": notice}}
+class FetchNode(Protocol):
+    def __call__(self, state: State, runtime: Runtime[Context]) -> dict[str, Any]: ...
+
+
+def fetch_with(access: Access) -> FetchNode:
+    """The fetch node for a graph whose runs may read what `access` allows (a deployment's
+    decision, made when the graph is built, never a run's)."""
+
+    def fetch(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+        ctx = runtime.context
+        store = store_of(runtime)
+        paper = library.load(state["source"], store, access=access, max_bytes=int(ctx.max_download_mb * 1_000_000))
+        fresh: dict[str, Any] = {"attempts": Overwrite([]), "notes": Overwrite([]), "summary": "", "result": None}
+        text = library.text(store, paper)
+        room = prompt_budget(ctx)
+        if ctx.condense and budget.tokens(text) > room:
+            output = models.max_output_tokens(writer_name(ctx), ctx.max_output_tokens)
+            parts = budget.plan_parts(text, budget.part_budget(context_window(ctx), output), room)
+            notice = f"The paper is too long for the model's context: condensing it in {len(parts)} parts first."
+            return {**fresh, "paper": {**paper, "parts": parts, "notice": notice}}
+        _, notice = budget.fit(text, room)
+        return {**fresh, "paper": {**paper, "notice": notice}}
+
+    return fetch

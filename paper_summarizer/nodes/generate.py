@@ -1,4 +1,4 @@
-"""generate: the writer drafts a summary, or revises the latest one against its open points."""
+"""generate: the writer drafts a summary, or revises the best one so far against its open points."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from paper_summarizer import texts
+from paper_summarizer import texts, verdicts
 from paper_summarizer.context import Context
 from paper_summarizer.nodes.shared import chat_model, paper_for_prompt, store_of, writer_name
 from paper_summarizer.prompts import conversation, fill, template
@@ -21,17 +21,18 @@ def generate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     paper_text, _ = paper_for_prompt(store, paper, ctx)
     attempts = state.get("attempts") or []
     round_no = len(attempts) + 1
-    if attempts:
-        # Only the latest attempt and its open points: the prompt does not grow every round.
-        last = attempts[-1]
+    instructions = fill(ctx.generate_instructions or template("generate"), min_words=ctx.min_words)
+    base = revision_base(attempts, len(ctx.criteria))
+    if base is None:
+        request = instructions
+    else:
+        # Only one earlier attempt and its open points: the prompt does not grow every round.
         request = fill(
             template("revise"),
-            feedback=open_points(last),
-            summary=state.get("summary", ""),
-            min_words=ctx.min_words,
+            feedback=base["verdict"]["feedback"],
+            summary=texts.get(store, base.get("summary_key", "")),
+            instructions=instructions,
         )
-    else:
-        request = fill(ctx.generate_instructions or template("generate"), min_words=ctx.min_words)
     messages = conversation(paper_text, ctx.criteria, ctx.min_words, ctx.min_sections, request)
     name = writer_name(ctx)
     reply = chat_model(name, ctx).invoke(
@@ -50,18 +51,14 @@ def generate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         model=name,
         usage=usage_of(reply),
     )
-    # The cap and review switch travel in the state so the router stays a pure function of it.
-    return {
-        "summary": summary,
-        "attempts": [attempt],
-        "max_iterations": ctx.max_iterations,
-        "human_review": ctx.human_review,
-    }
+    return {"summary": summary, "attempts": [attempt]}
 
 
-def open_points(attempt: Attempt) -> str:
-    verdict = attempt.get("verdict")
-    points = verdict["feedback"] if verdict else "- (no verdict was recorded)"
-    if attempt.get("review"):
-        points = f"- A human reviewer wrote: {attempt['review']}\n{points}"
-    return points
+def revision_base(attempts: list[Attempt], n_criteria: int) -> Attempt | None:
+    """The attempt to revise: the best one so far, so a FAIL (an empty or off-topic reply) or a
+    worse round is not what the writer builds on. None (write afresh) when nothing worth
+    revising exists yet."""
+    best = verdicts.best_attempt(attempts, n_criteria)
+    if best is None or best["verdict"]["evaluation"] == "FAIL" or not best.get("summary_key"):
+        return None
+    return best

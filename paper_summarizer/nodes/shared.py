@@ -6,20 +6,24 @@ from __future__ import annotations
 from langchain_core.language_models import BaseChatModel
 from langgraph.runtime import Runtime
 from langgraph.store.base import BaseStore
-from langgraph.store.memory import InMemoryStore
 
 from paper_summarizer import models, texts
 from paper_summarizer.context import Context
 from paper_summarizer.documents import budget, library
+from paper_summarizer.errors import GraphSetupError
 from paper_summarizer.state import PaperRef
-
-# A graph invoked without a store (e.g. the bare `graph` object from Python) still works
-# within one process; build_graph() and LangGraph Server supply a persistent one.
-_PROCESS_STORE = InMemoryStore()
 
 
 def store_of(runtime: Runtime[Context]) -> BaseStore:
-    return runtime.store if runtime.store is not None else _PROCESS_STORE
+    """The store that holds paper and summary texts. LangGraph Server brings one; in Python,
+    build_graph(checkpointer=..., store=...) must be given one, or nothing would survive the
+    process and a resume would find no text."""
+    if runtime.store is None:
+        raise GraphSetupError(
+            "this graph keeps paper and summary texts in a LangGraph store and has none: "
+            "build it with build_graph(checkpointer=..., store=...), e.g. an InMemoryStore or SqliteStore"
+        )
+    return runtime.store
 
 
 def writer_name(ctx: Context) -> str:

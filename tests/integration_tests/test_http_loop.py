@@ -18,7 +18,7 @@ from tests.scripted_server import Reply, ScriptedServer, role_of, verdict_json, 
 
 
 def ctx(server: ScriptedServer, **kw: Any) -> Context:
-    return Context(allow_local_files=True, model="openai:scripted", base_url=server.url, min_words=100, **kw)
+    return Context(model="openai:scripted", base_url=server.url, min_words=100, **kw)
 
 
 def test_pass_on_round_two_with_feedback_in_the_next_prompt(
@@ -71,7 +71,7 @@ def test_deepseek_reasoning_content_is_kept(scripted: list[ScriptedServer], pape
     server = start(
         scripted, writer_and_judge([Reply(summary(150), reasoning="First I list the gates.")], [verdict_json("PASS")])
     )
-    context = Context(allow_local_files=True, model="deepseek:deepseek-reasoner", base_url=server.url, min_words=100)
+    context = Context(model="deepseek:deepseek-reasoner", base_url=server.url, min_words=100)
     result = summarize(str(paper), context, checkpoint_db=str(tmp_path / "c.sqlite"), output_dir=tmp_path)
     assert result.passed
     assert result.attempts[0]["reasoning"] == "First I list the gates."
@@ -160,11 +160,11 @@ def test_token_totals_add_up_and_cost_is_estimated(scripted: list[ScriptedServer
     context = ctx(server, input_price=1.0, output_price=2.0)
     result = summarize(str(paper), context, checkpoint_db=str(tmp_path / "c.sqlite"), output_dir=tmp_path)
     report = json.loads(result.report_path.read_text())  # type: ignore[union-attr]
-    rounds = report["usage_by_step"]["rounds"]
+    rounds = report["attempts"]
     for key in ("input_tokens", "output_tokens"):
-        per_call = [r["write"][key] for r in rounds] + [r["judge"][key] for r in rounds]
+        per_call = [r["usage"][key] for r in rounds] + [r["verdict"]["usage"][key] for r in rounds]
         assert all(n > 0 for n in per_call)
-        assert report["usage"][key] == sum(per_call) + report["usage_by_step"]["condense"][key]
+        assert report["usage"][key] == sum(per_call) + report["condense_usage"][key]
     # The scripted server bills len(prompt)/4 tokens: the totals are the server's own numbers.
     assert report["usage"]["input_tokens"] == sum(
         sum(len(m["content"]) for m in r["messages"]) // 4 for r in server.requests

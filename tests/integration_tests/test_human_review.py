@@ -22,7 +22,7 @@ def test_api_review_feedback_then_approve(scripted: list[ScriptedServer], paper:
         shown.append(payload)
         return next(answers)
 
-    ctx = Context(allow_local_files=True, model="openai:scripted", base_url=model.url, min_words=100, human_review=True)
+    ctx = Context(model="openai:scripted", base_url=model.url, min_words=100, human_review=True)
     result = summarize(
         str(paper), ctx, checkpoint_db=str(tmp_path / "c.sqlite"), output_dir=tmp_path, reviewer=reviewer
     )
@@ -37,7 +37,7 @@ def test_api_without_reviewer_pauses_and_resume_answers(
 ) -> None:
     model = start(scripted, writer_and_judge([summary(150)], [verdict_json("NEEDS_IMPROVEMENT", "Meh.")]))
     db = str(tmp_path / "c.sqlite")
-    ctx = Context(allow_local_files=True, model="openai:scripted", base_url=model.url, min_words=100, human_review=True)
+    ctx = Context(model="openai:scripted", base_url=model.url, min_words=100, human_review=True)
     paused = summarize(str(paper), ctx, thread_id="r", checkpoint_db=db, output_dir=tmp_path)
     assert paused.status == "awaiting review" and paused.summary_path is None
     done = resume("r", checkpoint_db=db, reviewer=lambda payload: "approve")

@@ -1,5 +1,6 @@
 """The graph served by the real `langgraph dev` server, driven by the real langgraph_sdk client,
-with a scripted model server: runs, state, history, streaming, and human review."""
+with a scripted model server: runs, the result, state, history, streaming, human review, and
+what a hostile caller cannot make the server read."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -33,10 +35,25 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A deployment on a private network: its papers come from hosts on 127.0.0.1 (the test's
+    file server), so it allows private URLs. It still may not read its own files."""
+    with _langgraph_dev(tmp_path_factory, PAPER_SUMMARIZER_ALLOW_PRIVATE_URLS="1") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def locked_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A deployment with the defaults: neither local files nor private hosts."""
+    with _langgraph_dev(tmp_path_factory) as url:
+        yield url
+
+
+@contextmanager
+def _langgraph_dev(tmp_path_factory: pytest.TempPathFactory, **extra_env: str) -> Iterator[str]:
     port = _free_port()
     log = tmp_path_factory.mktemp("langgraph-dev") / "server.log"  # outside the repo: no reload loops
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and not k.startswith("PAPER_SUMMARIZER_")}
-    env.update(LANGGRAPH_CLI_NO_ANALYTICS="1", LANGSMITH_TRACING="false")
+    env.update(LANGGRAPH_CLI_NO_ANALYTICS="1", LANGSMITH_TRACING="false", **extra_env)
     langgraph = Path(sys.executable).with_name("langgraph")
     with log.open("w") as out:
         proc = subprocess.Popen(
@@ -91,7 +108,11 @@ def test_run_to_pass_then_read_state_and_history(
     thread = client.threads.create()
     final = client.runs.wait(thread["thread_id"], GRAPH, input={"source": paper_url}, context=context(model))
     assert isinstance(final, dict)
-    assert [a["verdict"]["evaluation"] for a in final["attempts"]] == ["NEEDS_IMPROVEMENT", "PASS"]
+    result = final["result"]  # the final node's output: what the CLI writes, the SDK gets too
+    assert result["status"] == "passed" and result["best_round"] == 2
+    assert [a["verdict"]["evaluation"] for a in result["attempts"]] == ["NEEDS_IMPROVEMENT", "PASS"]
+    assert result["summary"] == summary(150, seed=2).strip()
+    assert result["markdown"].startswith(result["summary"]) and "judged by openai:scripted" in result["markdown"]
     state = client.threads.get_state(thread["thread_id"])
     assert state["next"] == [] and state["values"]["summary"].startswith("# A Clear Summary")
     assert state["values"]["paper"]["title"] == "Gated Judges for Summaries"
@@ -119,20 +140,66 @@ def test_stream_shows_node_updates_as_they_happen(
         elif part.event.startswith("messages"):
             seen.append("token")
     nodes = [n for n in seen if n != "token"]
-    assert nodes == ["fetch", "generate", "evaluate"]
+    assert nodes == ["fetch", "generate", "evaluate", "finalize"]
     assert "token" in seen  # the writer's tokens stream too
 
 
-def test_served_graph_does_not_read_local_files(server_url: str, scripted: list[ScriptedServer]) -> None:
+def _failed_run(url: str, source: str, ctx: dict[str, Any]) -> str:
+    """Start a run that must fail; return the error the server recorded."""
+    client = get_sync_client(url=url)
+    thread_id = client.threads.create()["thread_id"]
+    run = client.runs.create(thread_id, GRAPH, input={"source": source}, context=ctx)
+    client.runs.join(thread_id, run["run_id"])
+    assert client.runs.get(thread_id, run["run_id"])["status"] == "error"
+    return str(client.threads.get(thread_id).get("error") or "")
+
+
+@pytest.mark.parametrize("extra", [{}, {"allow_local_files": True}], ids=["plain", "context-asks-for-files"])
+def test_served_graph_does_not_read_local_files_whatever_the_context_says(
+    server_url: str, scripted: list[ScriptedServer], extra: dict[str, Any]
+) -> None:
     model = start(scripted, writer_and_judge([summary(150)], [verdict_json("PASS")]))
-    client = get_sync_client(url=server_url)
-    thread = client.threads.create()
-    run = client.runs.create(
-        thread["thread_id"], GRAPH, input={"source": str(REPO / "README.md")}, context=context(model)
-    )
-    client.runs.join(thread["thread_id"], run["run_id"])
-    assert client.runs.get(thread["thread_id"], run["run_id"])["status"] == "error"
+    _failed_run(server_url, str(REPO / "README.md"), {**context(model), **extra})
+    assert model.requests == []  # nothing of the file reached a model
+
+
+def test_a_locked_deployment_refuses_private_hosts_and_an_allowing_one_follows_redirects(
+    server_url: str, locked_server_url: str, scripted: list[ScriptedServer], file_server: tuple[Path, str]
+) -> None:
+    folder, base = file_server
+    (folder / "paper.md").write_text(paper_markdown())
+    model = start(scripted, writer_and_judge([summary(150)], [verdict_json("PASS")]))
+    port = base.rsplit(":", 1)[1]
+    for source in (f"{base}/paper.md", f"http://2130706433:{port}/paper.md", f"http://localhost:{port}/paper.md"):
+        _failed_run(locked_server_url, source, context(model))
     assert model.requests == []
+    # The same paper behind a redirect, on a deployment that allows private hosts: fetched.
+    client = get_sync_client(url=server_url)
+    thread_id = client.threads.create()["thread_id"]
+    final = client.runs.wait(
+        thread_id, GRAPH, input={"source": f"{base}/redirect?to=/paper.md"}, context=context(model)
+    )
+    assert isinstance(final, dict) and final["result"]["status"] == "passed"
+
+
+def test_a_new_input_on_a_used_thread_starts_a_new_run(
+    server_url: str, scripted: list[ScriptedServer], file_server: tuple[Path, str]
+) -> None:
+    folder, base = file_server
+    (folder / "a.md").write_text(paper_markdown(seed=1))
+    (folder / "b.md").write_text(paper_markdown(seed=2))
+    model = start(
+        scripted,
+        writer_and_judge([summary(150, seed=1), summary(150, seed=2)], [verdict_json("NEEDS_IMPROVEMENT", "More.")]),
+    )
+    client = get_sync_client(url=server_url)
+    thread_id = client.threads.create()["thread_id"]
+    ctx = context(model, max_iterations=1)
+    client.runs.wait(thread_id, GRAPH, input={"source": f"{base}/a.md"}, context=ctx)
+    final = client.runs.wait(thread_id, GRAPH, input={"source": f"{base}/b.md"}, context=ctx)
+    assert isinstance(final, dict)
+    assert final["source"].endswith("/b.md") and final["result"]["rounds"] == 1  # not round 2 of paper A
+    assert model.requests[2]["messages"][-1]["content"].startswith("Role: writer. Write")  # a first draft
 
 
 def _review(client: SyncLangGraphClient, thread_id: str, answer: str, model: ScriptedServer) -> dict[str, Any]:
@@ -157,6 +224,11 @@ def test_human_review_feedback_then_approve(server_url: str, scripted: list[Scri
     assert attempts[0]["verdict"]["evaluation"] == "NEEDS_IMPROVEMENT"
     assert "Please explain the method in simpler words." in model.requests[2]["messages"][-1]["content"]
 
+    state = _review(client, thread_id, "", model)  # unclear: asked again, never taken as approval
+    assert state["next"] == ["review"]
+    assert "neither an approval nor feedback" in state["tasks"][0]["interrupts"][-1]["value"]["problem"]
+
     state = _review(client, thread_id, "approve", model)
     assert state["next"] == []
     assert [a["verdict"]["evaluation"] for a in state["values"]["attempts"]] == ["NEEDS_IMPROVEMENT", "PASS"]
+    assert state["values"]["result"]["status"] == "passed"

@@ -34,7 +34,7 @@ def test_sample_paper_end_to_end_with_no_api_key(tmp_path: Path) -> None:
     assert done.returncode in (0, 3), done.stderr
     assert "using the embedded SmolLM2-135M" in done.stderr
     summary_path = tmp_path / done.stdout.strip()
-    assert summary_path.is_file() and "Summary written by local" in summary_path.read_text()
+    assert summary_path.is_file() and "Summary written by SmolLM2-135M-Instruct (embedded)" in summary_path.read_text()
     report = json.loads((tmp_path / "out" / "sample-paper.report.json").read_text())
     assert 1 <= report["rounds"] <= 2
     assert all(a["verdict"]["evaluation"] in ("PASS", "NEEDS_IMPROVEMENT", "FAIL") for a in report["attempts"])
@@ -48,7 +48,6 @@ def test_local_judge_answers_in_the_schema(scripted: list[ScriptedServer], tmp_p
     # A scripted writer gives a summary that clears every gate, so the local judge must answer.
     server = start(scripted, writer_and_judge([summary(150)], ["unused"]))
     context = Context(
-        allow_local_files=True,
         model="openai:scripted",
         base_url=server.url,
         evaluator_model="local",

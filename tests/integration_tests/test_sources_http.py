@@ -3,20 +3,26 @@ fallback), plain URLs, and the limits: HTTP errors, timeouts, oversized download
 
 from __future__ import annotations
 
+import ipaddress
 import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+from typing import Any
 
 import pytest
 from langgraph.store.memory import InMemoryStore
 
 from paper_summarizer.documents import library, ocr, sources
-from paper_summarizer.errors import SourceError
+from paper_summarizer.documents.sources import Access
+from paper_summarizer.errors import NetworkError, SourceError
 from tests.factories import paper_markdown
 from tests.pdf_factory import make_paper_pdf
 from tests.scripted_server import QuietServer
+
+# A served graph that may fetch from this machine's test servers (127.0.0.1) but not read files.
+SERVED_HERE = Access(local_files=False, private_urls=True)
 
 ARXIV_HTML = """<!DOCTYPE html><html><head><title>Gates Before Judges</title></head><body>
 <h1>Gates Before Judges</h1><h2>Abstract</h2><p>{body}</p><h2>1 Introduction</h2><p>{body}</p></body></html>"""
@@ -57,7 +63,7 @@ def arxiv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str,
 
 def load(source: str, max_bytes: int = 10_000_000) -> tuple[library.PaperRef, str]:
     store = InMemoryStore()
-    ref = library.load(source, store, allow_local_files=False, max_bytes=max_bytes)
+    ref = library.load(source, store, access=SERVED_HERE, max_bytes=max_bytes)
     return ref, library.text(store, ref)
 
 
@@ -97,12 +103,12 @@ def test_plain_url_limits(arxiv: dict[str, bytes]) -> None:
     with pytest.raises(SourceError, match="HTTP 404"):
         load(f"{base}/missing.pdf")
     arxiv["/slow.pdf"] = b"%PDF-1.4"
-    with pytest.raises(SourceError, match="timed out"):
-        sources.fetch(sources.parse(f"{base}/slow.pdf"), allow_local_files=False, max_bytes=1000, timeout=0.5)
+    with pytest.raises(NetworkError, match="timed out"):
+        sources.fetch(sources.parse(f"{base}/slow.pdf"), access=SERVED_HERE, max_bytes=1000, timeout=0.5)
 
 
 def test_unreachable_host_is_a_clear_error() -> None:
-    with pytest.raises(SourceError, match="cannot fetch"):
+    with pytest.raises(NetworkError, match="cannot fetch"):
         load("http://127.0.0.1:9/paper.pdf")
 
 
@@ -116,4 +122,52 @@ def test_a_scan_with_nothing_to_read_is_a_clear_error(tmp_path: Path) -> None:
     pdf.save()
     store = InMemoryStore()
     with pytest.raises(SourceError, match="has almost no text to summarize"):
-        library.load(str(path), store, allow_local_files=True, max_bytes=10_000_000)
+        library.load(str(path), store, access=Access.for_user(), max_bytes=10_000_000)
+
+
+LOCKED = Access(local_files=False, private_urls=False)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:{port}/paper.md",
+        "http://2130706433:{port}/paper.md",  # 127.0.0.1 as one decimal number
+        "http://localhost:{port}/paper.md",  # a DNS name that resolves to loopback
+        "http://[::1]:{port}/paper.md",
+        "http://169.254.169.254/latest/meta-data/",  # cloud metadata: refused before any connection
+        "http://10.0.0.1/paper.pdf",
+    ],
+)
+def test_a_locked_deployment_refuses_private_and_local_hosts(file_server: tuple[Path, str], url: str) -> None:
+    folder, base = file_server
+    (folder / "paper.md").write_text(paper_markdown())
+    with pytest.raises(SourceError, match=r"refusing to fetch .* PAPER_SUMMARIZER_ALLOW_PRIVATE_URLS=1$"):
+        sources.fetch(sources.parse(url.format(port=base.rsplit(":", 1)[1])), access=LOCKED, max_bytes=10**6)
+
+
+def test_every_redirect_hop_is_checked(file_server: tuple[Path, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first hop passes as a public host (its resolution is faked); the redirect it answers
+    points at 127.0.0.1, and is refused before it is fetched."""
+    folder, base = file_server
+    (folder / "paper.md").write_text(paper_markdown())
+    real = sources.resolve
+    calls: list[str] = []
+
+    def first_public(host: str) -> list[Any]:
+        calls.append(host)
+        return [ipaddress.ip_address("93.184.216.34")] if len(calls) == 1 else real(host)
+
+    monkeypatch.setattr(sources, "resolve", first_public)
+    with pytest.raises(SourceError, match=r"refusing to fetch http://127\.0\.0\.1"):
+        sources.fetch(sources.parse(f"{base}/redirect?to={base}/paper.md"), access=LOCKED, max_bytes=10**6)
+    assert calls == ["127.0.0.1", "127.0.0.1"]  # checked before the first request and after the redirect
+    # The same chain, on a machine that allows private hosts, arrives.
+    fetched = sources.fetch(sources.parse(f"{base}/redirect?to=/paper.md"), access=SERVED_HERE, max_bytes=10**6)
+    assert fetched.data == paper_markdown().encode()
+
+
+def test_a_redirect_to_another_scheme_is_refused(file_server: tuple[Path, str]) -> None:
+    _, base = file_server
+    with pytest.raises(SourceError, match="unsupported URL scheme 'file'"):
+        sources.fetch(sources.parse(f"{base}/redirect?to=file:///etc/passwd"), access=SERVED_HERE, max_bytes=10**6)

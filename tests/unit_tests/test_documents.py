@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from paper_summarizer.documents import budget, sources
+from paper_summarizer.documents.sources import Access
 from paper_summarizer.errors import SourceError
 from tests.factories import paper_markdown, prose
 
@@ -49,14 +50,14 @@ def test_local_files_need_permission_and_must_be_real(tmp_path: Path) -> None:
     good = tmp_path / "p.md"
     good.write_text("text")
     with pytest.raises(SourceError, match="turned off"):
-        sources.fetch(sources.parse(str(good)), allow_local_files=False, max_bytes=100)
+        sources.fetch(sources.parse(str(good)), access=Access(local_files=False, private_urls=False), max_bytes=100)
     with pytest.raises(SourceError, match="no such file"):
-        sources.fetch(sources.parse(str(tmp_path / "nope.pdf")), allow_local_files=True, max_bytes=100)
+        sources.fetch(sources.parse(str(tmp_path / "nope.pdf")), access=Access.for_user(), max_bytes=100)
     with pytest.raises(SourceError, match="is a directory"):
-        sources.fetch(sources.parse(str(tmp_path)), allow_local_files=True, max_bytes=100)
+        sources.fetch(sources.parse(str(tmp_path)), access=Access.for_user(), max_bytes=100)
     (tmp_path / "empty.pdf").write_bytes(b"")
     with pytest.raises(SourceError, match="is empty"):
-        sources.fetch(sources.parse(str(tmp_path / "empty.pdf")), allow_local_files=True, max_bytes=100)
+        sources.fetch(sources.parse(str(tmp_path / "empty.pdf")), access=Access.for_user(), max_bytes=100)
 
 
 def test_fit_keeps_what_fits_and_says_what_it_left_out() -> None:
@@ -96,11 +97,11 @@ def test_conversion_is_cached_by_the_bytes_sha256(tmp_path: Path, monkeypatch: p
     first.write_text(paper_markdown())
     copy = tmp_path / "b.md"
     copy.write_text(paper_markdown())
-    a = library.load(str(first), store, allow_local_files=True, max_bytes=10**6)
-    b = library.load(str(copy), store, allow_local_files=True, max_bytes=10**6)
+    a = library.load(str(first), store, access=Access.for_user(), max_bytes=10**6)
+    b = library.load(str(copy), store, access=Access.for_user(), max_bytes=10**6)
     assert a["key"] == b["key"] and len(calls) == 1  # same bytes, converted once
     first.write_text(paper_markdown() + "\nmore")
-    assert library.load(str(first), store, allow_local_files=True, max_bytes=10**6)["key"] != a["key"]
+    assert library.load(str(first), store, access=Access.for_user(), max_bytes=10**6)["key"] != a["key"]
     assert len(calls) == 2
 
 

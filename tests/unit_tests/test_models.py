@@ -5,6 +5,7 @@ import openai
 import pytest
 
 from paper_summarizer import models
+from paper_summarizer.context import Context
 from paper_summarizer.errors import ModelConfigError
 
 
@@ -15,8 +16,8 @@ def test_choice_order(monkeypatch: pytest.MonkeyPatch) -> None:
     assert models.choose().name == models.DEFAULT_OPENAI
     monkeypatch.setenv("DEEPSEEK_API_KEY", "k")
     assert models.choose().name == models.DEFAULT_DEEPSEEK
-    monkeypatch.setenv("PAPER_SUMMARIZER_MODEL", "openai:gpt-4.1")
-    assert models.choose().name == "openai:gpt-4.1"
+    monkeypatch.setenv("PAPER_SUMMARIZER_MODEL", "openai:gpt-4.1")  # the Context's default
+    assert models.choose(Context().model).name == "openai:gpt-4.1"
     assert models.choose("deepseek:deepseek-chat") == models.ModelChoice("deepseek:deepseek-chat", "")
 
 

@@ -3,7 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from langgraph.runtime import Runtime
 
+from paper_summarizer.context import Context
 from paper_summarizer.nodes.route import route
 
 
@@ -19,7 +21,8 @@ def verdict(evaluation: str) -> dict[str, Any]:
     }
 
 
-def state(*evaluations: str | None, cap: int = 4, review: bool = False, reviewed: bool = False) -> Any:
+def state(*evaluations: str | None, cap: int = 4, review: bool = False, reviewed: bool = False) -> tuple[Any, Any]:
+    """(state, runtime): the run's settings travel in the runtime's context, not the state."""
     attempts = []
     for i, e in enumerate(evaluations, 1):
         a: dict[str, Any] = {"round": i, "summary": "s"}
@@ -28,31 +31,40 @@ def state(*evaluations: str | None, cap: int = 4, review: bool = False, reviewed
         attempts.append(a)
     if reviewed:
         attempts[-1]["review"] = "approved"
-    return {"source": "x", "attempts": attempts, "max_iterations": cap, "human_review": review}
+    return {"source": "x", "attempts": attempts}, Runtime(context=Context(max_iterations=cap, human_review=review))
 
 
 @pytest.mark.parametrize(
     ("s", "expected"),
     [
-        (state("PASS"), "__end__"),
+        (state("PASS"), "finalize"),
         (state("NEEDS_IMPROVEMENT"), "generate"),
         (state("FAIL"), "generate"),
-        (state("NEEDS_IMPROVEMENT", "FAIL", "NEEDS_IMPROVEMENT", "NEEDS_IMPROVEMENT"), "__end__"),
-        (state("NEEDS_IMPROVEMENT", "PASS", cap=2), "__end__"),
-        (state("NEEDS_IMPROVEMENT", cap=1), "__end__"),
+        (state("NEEDS_IMPROVEMENT", "FAIL", "NEEDS_IMPROVEMENT", "NEEDS_IMPROVEMENT"), "finalize"),
+        (state("NEEDS_IMPROVEMENT", "PASS", cap=2), "finalize"),
+        (state("NEEDS_IMPROVEMENT", cap=1), "finalize"),
         (state(None), "generate"),
         (state("PASS", review=True), "review"),
-        (state("PASS", review=True, reviewed=True), "__end__"),
+        (state("PASS", review=True, reviewed=True), "finalize"),
         (state("NEEDS_IMPROVEMENT", review=True, reviewed=True), "generate"),
-        ({"source": "x"}, "generate"),
+        (({"source": "x"}, Runtime(context=Context())), "generate"),
     ],
 )
 def test_route_covers_every_edge(s: Any, expected: str) -> None:
-    assert route(s) == expected
+    assert route(*s) == expected
 
 
 def test_route_is_pure() -> None:
-    s = state("NEEDS_IMPROVEMENT", "NEEDS_IMPROVEMENT")
+    s, runtime = state("NEEDS_IMPROVEMENT", "NEEDS_IMPROVEMENT")
     before = repr(s)
-    assert route(s) == route(s) == "generate"
+    assert route(s, runtime) == route(s, runtime) == "generate"
     assert repr(s) == before
+
+
+def test_the_cap_is_read_from_the_run_settings_not_the_state(monkeypatch: Any) -> None:
+    s, _ = state("NEEDS_IMPROVEMENT", "NEEDS_IMPROVEMENT", cap=2)
+    assert route(s, Runtime(context=Context(max_iterations=2))) == "finalize"
+    assert route(s, Runtime(context=Context(max_iterations=3))) == "generate"
+    monkeypatch.setenv("PAPER_SUMMARIZER_MAX_ITERATIONS", "9")
+    assert route(s, Runtime(context=Context(max_iterations=2))) == "finalize"  # explicit beats env
+    assert route(s, Runtime(context=Context())) == "generate"  # env is the default

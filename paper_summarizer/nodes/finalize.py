@@ -1,0 +1,93 @@
+"""finalize: the run's result, written into the state. Every path to END passes here, so Studio,
+the SDK, `graph.invoke` and the CLI all end with the same answer: the best attempt (not merely
+the last), its status, what it still fails, who wrote and who checked it, and the tokens spent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from langgraph.config import get_config
+from langgraph.runtime import Runtime
+
+from paper_summarizer import models, texts, verdicts
+from paper_summarizer.context import Context
+from paper_summarizer.nodes.shared import store_of
+from paper_summarizer.replies import add_usage
+from paper_summarizer.state import Attempt, Result, State, Status
+
+
+def finalize(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    ctx = runtime.context
+    store = store_of(runtime)
+    paper = state["paper"]
+    attempts = state.get("attempts") or []
+    best = verdicts.best_attempt(attempts, len(ctx.criteria))
+    if best is None:  # the router only comes here after a verdict; a guard, not a path
+        raise ValueError("finalize needs at least one judged attempt")
+    verdict = best["verdict"]
+    passed = verdict["evaluation"] == "PASS"
+    condense_usage = add_usage(*[n["usage"] for n in state.get("notes") or []])
+    usage = add_usage(
+        condense_usage,
+        *[a["usage"] for a in attempts if "usage" in a],
+        *[a["verdict"]["usage"] for a in attempts if "verdict" in a],
+    )
+    cost = None
+    if ctx.input_price or ctx.output_price:
+        cost = round((usage["input_tokens"] * ctx.input_price + usage["output_tokens"] * ctx.output_price) / 1e6, 6)
+    summary = texts.get(store, best.get("summary_key", ""))
+    result = Result(
+        status=Status.PASSED.value if passed else Status.CAP_REACHED.value,
+        title=paper["title"],
+        name=paper["name"],
+        summary=summary,
+        markdown="",
+        best_round=best["round"],
+        rounds=len(attempts),
+        failing=[] if passed else verdicts.failures(verdict),
+        writer=models.display_name(best.get("model", "")),
+        checked_by=checked_by(best),
+        notice=paper.get("notice", ""),
+        usage=usage,
+        condense_usage=condense_usage,
+        cost_usd=cost,
+        attempts=[_readable(store, a) for a in attempts],
+    )
+    thread_id = str((get_config().get("configurable") or {}).get("thread_id", ""))
+    result["markdown"] = (
+        summary.rstrip() + "\n\n---\n\n" + "\n".join(f"*{line}*  " for line in footer(result, thread_id))
+    )
+    return {"result": result}
+
+
+def checked_by(attempt: Attempt) -> str:
+    """What checked this attempt, truthfully: a round stopped at a code gate never reached a judge."""
+    verdict = attempt["verdict"]
+    who = (
+        f"judged by {models.display_name(verdict['judge_model'])}"
+        if verdict["judge_model"]
+        else "checked by the code gates only (a gate failed, so no judge was asked)"
+    )
+    if attempt.get("review") == "approved":
+        who += " and approved by a human reviewer"
+    return who
+
+
+def footer(result: Result, thread_id: str) -> list[str]:
+    run = f"paper-summarizer, thread {thread_id}" if thread_id else "paper-summarizer"
+    lines = [f"Summary written by {result['writer']}; {result['checked_by']} ({run})."]
+    if result["status"] == Status.PASSED:
+        lines.append(f"Passed every check on round {result['best_round']} of {result['rounds']}.")
+    else:
+        lines.append(
+            f"Did not pass within {result['rounds']} rounds; this is the best attempt (round "
+            f"{result['best_round']}); still failing: {'; '.join(result['failing'])}."
+        )
+    if result["notice"]:
+        lines.append(result["notice"])
+    return lines
+
+
+def _readable(store: Any, attempt: Attempt) -> dict[str, Any]:
+    """An attempt as the report shows it: texts spelled out, store keys left out."""
+    return {k: v for k, v in texts.with_texts(store, attempt).items() if not k.endswith("_key")}

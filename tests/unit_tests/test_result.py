@@ -1,0 +1,168 @@
+"""The graph is the product: its final state is the result, for every caller. One test for each
+defect the code review found, each of which failed on the code before the final node."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.store.memory import InMemoryStore
+from langgraph.types import Command
+
+from paper_summarizer import runner
+from paper_summarizer.context import Context
+from paper_summarizer.errors import GraphSetupError
+from paper_summarizer.graph import build_graph
+from paper_summarizer.nodes.review import reading
+from paper_summarizer.state import Status
+from tests.factories import paper_markdown, summary, write_paper
+from tests.fakes import RecordingFake, script
+from tests.scripted_server import verdict_json
+
+Fakes = dict[str, RecordingFake]
+NEEDS_WORK = verdict_json("NEEDS_IMPROVEMENT", "Explain the gates.", passed=False)
+
+
+def context(**extra: Any) -> Context:
+    return Context(model="writer", evaluator_model="judge", min_words=100, **extra)
+
+
+def test_invoke_returns_the_result_with_the_best_attempt_at_the_cap(fakes: Fakes, tmp_path: Path) -> None:
+    best, worse = summary(150, seed=1), summary(150, seed=2)
+    script(fakes, "writer", [best, worse])
+    script(fakes, "judge", [verdict_json("NEEDS_IMPROVEMENT", "One point.", passed=True), NEEDS_WORK])
+    graph = build_graph(InMemorySaver(), InMemoryStore())
+    out = graph.invoke(
+        {"source": str(write_paper(tmp_path))}, {"configurable": {"thread_id": "t"}}, context=context(max_iterations=2)
+    )
+    result = out["result"]
+    assert set(out) == {"source", "paper", "result"}  # the declared output schema, nothing internal
+    assert result["status"] == Status.CAP_REACHED and result["rounds"] == 2
+    assert result["best_round"] == 1 and result["summary"] == best.strip()  # not the last attempt
+    assert result["markdown"].startswith(best.strip())
+    assert "Summary written by writer; judged by judge (paper-summarizer, thread t)." in result["markdown"]
+    assert [a["summary"] for a in result["attempts"]] == [best.strip(), worse.strip()]  # texts, not store keys
+    assert result["usage"]["input_tokens"] >= 0 and result["writer"] == "writer"
+
+
+def test_a_new_input_on_a_used_thread_starts_a_new_run(fakes: Fakes, tmp_path: Path) -> None:
+    writer = script(fakes, "writer", [summary(150, seed=1), summary(150, seed=2)])
+    script(fakes, "judge", [NEEDS_WORK, verdict_json("PASS")])
+    graph = build_graph(InMemorySaver(), InMemoryStore())
+    config: Any = {"configurable": {"thread_id": "t"}}
+    graph.invoke({"source": str(write_paper(tmp_path))}, config, context=context(max_iterations=1))
+    other = write_paper(tmp_path, name="other.md", text=paper_markdown(seed=3))
+    out = graph.invoke({"source": str(other)}, config, context=context(max_iterations=1))
+    assert out["result"]["status"] == Status.PASSED and out["result"]["rounds"] == 1
+    assert [a["round"] for a in graph.get_state(config).values["attempts"]] == [1]
+    assert str(writer.prompts[1][-1].content).startswith("Role: writer. Write")  # a first draft, not a revision
+
+
+def test_a_graph_without_a_store_fails_at_once_and_says_how_to_pass_one(fakes: Fakes, tmp_path: Path) -> None:
+    graph = build_graph(InMemorySaver())
+    with pytest.raises(GraphSetupError, match=r"build_graph\(checkpointer=\.\.\., store=\.\.\.\)"):
+        graph.invoke({"source": str(write_paper(tmp_path))}, {"configurable": {"thread_id": "t"}}, context=context())
+
+
+def test_explicit_settings_win_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PAPER_SUMMARIZER_MAX_ITERATIONS", "9")
+    monkeypatch.setenv("PAPER_SUMMARIZER_HUMAN_REVIEW", "1")
+    assert Context(max_iterations=4).max_iterations == 4  # explicit, though equal to the default
+    assert Context().max_iterations == 9
+    restored = Context.restore({"max_iterations": 4, "human_review": False, "dropped_field": 1})
+    assert (restored.max_iterations, restored.human_review) == (4, False)
+
+
+@pytest.mark.parametrize("answer", ["", "   ", {"feedback": ""}, {"action": "reject"}, {"action": "maybe"}, None])
+def test_an_unclear_review_answer_is_never_an_approval(answer: Any) -> None:
+    assert reading(answer)[0] == "unclear"
+
+
+@pytest.mark.parametrize("answer", ["approve", "Approved.", {"action": "approve"}])
+def test_only_an_explicit_approval_approves(answer: Any) -> None:
+    assert reading(answer) == ("approve", "")
+
+
+def test_review_asks_again_and_a_rejected_pass_is_revised_once_without_all_criteria_met(
+    fakes: Fakes, tmp_path: Path
+) -> None:
+    writer = script(fakes, "writer", [summary(150, seed=1), summary(150, seed=2)])
+    script(fakes, "judge", [verdict_json("PASS"), verdict_json("PASS")])
+    graph = build_graph(InMemorySaver(), InMemoryStore())
+    config: Any = {"configurable": {"thread_id": "t"}}
+    ctx = context(human_review=True)
+    graph.invoke({"source": str(write_paper(tmp_path))}, config, context=ctx)
+    graph.invoke(Command(resume=""), config, context=ctx)  # unclear: asked again, not approved
+    snapshot = graph.get_state(config)
+    assert snapshot.interrupts and "neither an approval nor feedback" in snapshot.interrupts[0].value["problem"]
+    graph.invoke(Command(resume="Name the dataset."), config, context=ctx)
+    revise = str(writer.prompts[1][-1].content)
+    assert revise.count("Name the dataset.") == 1 and "All criteria met" not in revise
+    out = graph.invoke(Command(resume={"action": "approve"}), config, context=ctx)
+    assert out["result"]["status"] == Status.PASSED and "approved by a human reviewer" in out["result"]["checked_by"]
+
+
+def test_resume_with_a_higher_cap_runs_more_rounds_and_stores_the_override(fakes: Fakes, tmp_path: Path) -> None:
+    script(fakes, "writer", [summary(150, seed=1), summary(150, seed=2)])
+    script(fakes, "judge", [NEEDS_WORK, verdict_json("PASS")])
+    db = str(tmp_path / "c.sqlite")
+    first = runner.summarize(
+        str(write_paper(tmp_path)), context(max_iterations=1), checkpoint_db=db, output_dir=tmp_path
+    )
+    assert first.status == Status.CAP_REACHED and first.rounds == 1
+    again = runner.resume(first.thread_id, checkpoint_db=db, overrides={"max_iterations": 3})
+    assert again.status == Status.PASSED and again.rounds == 2
+    assert runner.threads(checkpoint_db=db)[0].status == Status.PASSED
+
+
+def test_the_model_is_resolved_once_and_kept_on_resume(
+    fakes: Fakes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from paper_summarizer import models
+
+    script(fakes, models.DEFAULT_OPENAI, [summary(150, seed=1), summary(150, seed=2)])
+    script(fakes, "judge", [NEEDS_WORK, verdict_json("PASS")])
+    monkeypatch.setenv("OPENAI_API_KEY", "k")
+    db = str(tmp_path / "c.sqlite")
+    ctx = Context(evaluator_model="judge", min_words=100, max_iterations=1)
+    first = runner.summarize(str(write_paper(tmp_path)), ctx, checkpoint_db=db, output_dir=tmp_path)
+    monkeypatch.setenv("DEEPSEEK_API_KEY", "k")  # another shell: DeepSeek would now be the default
+    again = runner.resume(first.thread_id, checkpoint_db=db, overrides={"max_iterations": 2})
+    assert again.result is not None
+    assert [a["model"] for a in again.result["attempts"]] == [models.DEFAULT_OPENAI] * 2
+    assert f"written by {models.DEFAULT_OPENAI}" in again.result["markdown"]
+
+
+def test_a_batch_gives_papers_with_the_same_file_name_their_own_outputs(fakes: Fakes, tmp_path: Path) -> None:
+    script(fakes, "writer", [summary(150, seed=1), summary(150, seed=2)])
+    script(fakes, "judge", [verdict_json("PASS"), verdict_json("PASS")])
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    papers = [write_paper(tmp_path / "a"), write_paper(tmp_path / "b", text=paper_markdown(seed=3))]
+    items = runner.summarize_many(
+        [str(p) for p in papers],
+        context(),
+        concurrency=1,
+        checkpoint_db=str(tmp_path / "c.sqlite"),
+        output_dir=tmp_path,
+    )
+    paths = sorted(str(item.result.summary_path) for item in items if item.result)
+    assert paths == [str(tmp_path / "paper-2.summary.md"), str(tmp_path / "paper.summary.md")]
+
+
+def test_outputs_follow_the_umask(fakes: Fakes, tmp_path: Path) -> None:
+    script(fakes, "writer", [summary(150)])
+    script(fakes, "judge", [verdict_json("PASS")])
+    old = os.umask(0o022)
+    try:
+        result = runner.summarize(
+            str(write_paper(tmp_path)), context(), checkpoint_db=str(tmp_path / "c.sqlite"), output_dir=tmp_path
+        )
+    finally:
+        os.umask(old)
+    assert result.summary_path is not None and result.report_path is not None
+    assert result.summary_path.stat().st_mode & 0o777 == 0o644
+    assert result.report_path.stat().st_mode & 0o777 == 0o644
