@@ -98,7 +98,7 @@ def main() -> None:
     paper = (
         Path(sys.argv[1]) if len(sys.argv) > 1 else default if default.exists() else Path("examples/sample-paper.pdf")
     )
-    fetched = sources.fetch(sources.parse(str(paper)), max_bytes=10**8)
+    fetched = sources.fetch(sources.parse(str(paper)), access=sources.Access.for_user(), max_bytes=10**8)
     paper_text, _ = convert.to_markdown(fetched, str(paper))
     print(f"paper: {paper.name} ({len(paper_text.split()):,} words); {ROUNDS} rounds, scripted replies")
     results = {}
@@ -108,12 +108,10 @@ def main() -> None:
         later = [f"{s:.0%}" for s, role in list(zip(shares, roles, strict=True))[2:] if role == "writer"]
         results[name] = total
         print(
-            print(
-                f"{name:<13} requests {len(requests)}  raw input {raw:>10,.0f} tok  cache-aware {total:>10,.0f} tok  "
-                f"cached share of generate prompts after the first: {', '.join(later)}"
-            )
+            f"{name:<13} requests {len(requests)}  raw input {raw:>10,.0f} tok  cache-aware {total:>10,.0f} tok  "
+            f"cached share of generate prompts after the first: {', '.join(later)}"
         )
-    print(f"ratio (this project / notebook, cache-aware): {results['this project'] / results['notebook']:.2f}x")
+    print(f"ratio (this project / notebook, cache-aware): {results['this project'] / results['notebook']:.3f}x")
 
 
 if __name__ == "__main__":

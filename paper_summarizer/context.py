@@ -17,11 +17,15 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
+# Each criterion says what failing it looks like: a judge with a definition of failure is harder
+# to talk into a pass than one asked whether a text is "clear".
 DEFAULT_CRITERIA = [
-    "Understandable by an undergraduate student: jargon is explained, ideas build on each other.",
-    "Correct grammar and spelling.",
-    "Faithful to the paper: every claim, number and name comes from the paper.",
-    "A clear structure: a title, then sections that each cover one aspect (problem, method, results, limitations).",
+    "Understandable by an undergraduate student. Fails if a technical term is used without a plain "
+    "explanation, or an idea is used before it is introduced.",
+    "Correct grammar and spelling. Fails if any sentence has a grammar or spelling error.",
+    "Faithful to the paper. Fails if any claim, number or name is not in the paper, or says more than the paper does.",
+    "A clear structure. Fails if a section mixes unrelated aspects, or the sections do not lead from the "
+    "problem through the method to the results and limitations.",
 ]
 
 

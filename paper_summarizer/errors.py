@@ -24,6 +24,11 @@ class NetworkError(PaperSummarizerError):
     possibly gone on a retry, so exit 1 like any other failure, not 2."""
 
 
+class UnreadableVerdictError(PaperSummarizerError):
+    """The judge's replies could not be read. Retried by the graph (it is no fault of the
+    summary's), then reported; the run can be resumed."""
+
+
 class GraphSetupError(BadInputError):
     """The graph was built without something it needs (a store)."""
 

@@ -8,13 +8,16 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
-import openai
-from langchain.chat_models import init_chat_model
-from langchain_core.language_models import BaseChatModel
+from typing import TYPE_CHECKING
 
 from paper_summarizer import local_model
-from paper_summarizer.errors import ModelConfigError, first_line
+from paper_summarizer.errors import ModelConfigError, UnreadableVerdictError, first_line
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+# The model clients (langchain, openai: 3 s of imports on a small machine) are imported where a
+# model is built or an error classified, not when the CLI starts or a bad source is reported.
 
 LOCAL = "local"
 DEFAULT_DEEPSEEK = "deepseek:deepseek-reasoner"
@@ -83,6 +86,16 @@ def split(name: str, base_url: str = "") -> tuple[str, str]:
     )
 
 
+def provider_of(name: str, base_url: str = "") -> str:
+    """'openai', 'deepseek', ... for a model name; '' for one no provider claims."""
+    if name == LOCAL:
+        return "openai"  # the embedded model is served through an OpenAI-compatible endpoint
+    try:
+        return split(name, base_url)[0]
+    except ModelConfigError:
+        return ""
+
+
 def context_window(name: str, configured: int = 0) -> int:
     if configured:
         return configured
@@ -102,6 +115,9 @@ def load(name: str, base_url: str = "", max_tokens: int = 0) -> BaseChatModel:
     Clients do not retry on their own (max_retries=0): the graph's RetryPolicy owns retries,
     so a transient fault is retried once per policy, not multiplied by client retries.
     """
+    import openai
+    from langchain.chat_models import init_chat_model
+
     tokens = max_output_tokens(name, max_tokens)
     if name == LOCAL:
         return init_chat_model(
@@ -134,7 +150,13 @@ def load(name: str, base_url: str = "", max_tokens: int = 0) -> BaseChatModel:
 
 
 def is_transient(exc: BaseException) -> bool:
-    """Faults worth retrying with backoff: rate limits, server errors, timeouts, dropped links."""
+    """Faults worth retrying with backoff: rate limits, server errors, timeouts, dropped links,
+    and a judge whose replies could not be read."""
+    import httpx
+    import openai
+
+    if isinstance(exc, UnreadableVerdictError):
+        return True
     if isinstance(exc, openai.APIStatusError):
         return exc.status_code == 429 or exc.status_code >= 500
     return isinstance(exc, (openai.APIConnectionError, openai.APITimeoutError, httpx.TransportError))

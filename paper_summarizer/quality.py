@@ -24,6 +24,7 @@ def gates(summary: str, paper: str, *, min_words: int, min_sections: int) -> lis
         _word_count(summary, min_words),
         _title(summary),
         _sections(summary, min_sections),
+        _subsections(summary),
         _empty_sections(summary),
         _wrapper_tags(summary),
         _verbatim(summary, paper),
@@ -67,6 +68,13 @@ def _sections(summary: str, min_sections: int) -> Check:
     if n == 0:
         return _check("sections", f"no section headings; add at least {min_sections} '##' sections")
     return _check("sections", f"{n} section headings, needs at least {min_sections}")
+
+
+def _subsections(summary: str) -> Check:
+    """The seed's criterion asks for headings and subheadings: a `###` under some `##`."""
+    levels = [level for _, level, _ in _headings(summary)]
+    nested = any(level == 3 and 2 in levels[:i] for i, level in enumerate(levels))
+    return _check("subsections", "" if nested else "no '###' subsection under a '##' section; add at least one")
 
 
 def _empty_sections(summary: str) -> Check:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -18,26 +18,28 @@ REASON_MAX_CHARS = 160
 
 class CriterionResult(BaseModel):
     criterion: int = Field(description="Number of the criterion, from 1")
+    # The reason comes first, so a model writing left to right commits to its evidence before
+    # its decision. No length limit here: a wordy judge is truncated, not rejected.
+    reason: str = ""
     passed: bool
-    reason: str = ""  # no length limit here: a wordy judge is truncated, not rejected
 
 
 class JudgeReply(BaseModel):
-    """The judge's structured answer."""
+    """The judge's structured answer: evidence per criterion, never an overall verdict (code
+    derives that from the criteria and the gates; any 'evaluation' a judge adds is ignored)."""
 
-    evaluation: Literal["PASS", "NEEDS_IMPROVEMENT", "FAIL"]
-    feedback: str = ""
     criteria: list[CriterionResult] = Field(default_factory=list)
+    about_this_paper: bool = True  # False: empty, not a summary, or about another paper
+    feedback: str = ""
 
 
 def judge_schema(n_criteria: int) -> dict[str, Any]:
-    """JSON schema for servers that enforce one (llama.cpp turns it into a grammar). The length
-    limits matter: without them a small model rambles until it hits max_tokens."""
+    """JSON schema for providers that enforce one (OpenAI-compatible servers; llama.cpp turns it
+    into a grammar). The length limits matter: without them a small model rambles until it hits
+    max_tokens."""
     return {
         "type": "object",
         "properties": {
-            "evaluation": {"type": "string", "enum": ["PASS", "NEEDS_IMPROVEMENT", "FAIL"]},
-            "feedback": {"type": "string", "maxLength": FEEDBACK_MAX_CHARS},
             "criteria": {
                 "type": "array",
                 "minItems": n_criteria,
@@ -46,29 +48,34 @@ def judge_schema(n_criteria: int) -> dict[str, Any]:
                     "type": "object",
                     "properties": {
                         "criterion": {"type": "integer", "minimum": 1, "maximum": n_criteria},
-                        "passed": {"type": "boolean"},
                         "reason": {"type": "string", "maxLength": REASON_MAX_CHARS},
+                        "passed": {"type": "boolean"},
                     },
-                    "required": ["criterion", "passed", "reason"],
+                    "required": ["criterion", "reason", "passed"],
                 },
             },
+            "about_this_paper": {"type": "boolean"},
+            "feedback": {"type": "string", "maxLength": FEEDBACK_MAX_CHARS},
         },
-        "required": ["evaluation", "feedback", "criteria"],
+        "required": ["criteria", "about_this_paper", "feedback"],
     }
 
 
 _JSON_OBJECT = re.compile(r"\{.*\}", re.DOTALL)
 
 
-def parse_judge_reply(text: str) -> JudgeReply:
-    """Raises ValueError when the reply holds no valid verdict."""
+def parse_judge_reply(text: str, n_criteria: int) -> JudgeReply:
+    """Raises ValueError, saying what is wrong, when the reply holds no usable verdict."""
     match = _JSON_OBJECT.search(text)
     if not match:
         raise ValueError("no JSON object in the reply")
     try:
-        return JudgeReply.model_validate(json.loads(match.group(0)))
+        reply = JudgeReply.model_validate(json.loads(match.group(0)))
     except (json.JSONDecodeError, ValidationError) as exc:
         raise ValueError(first_line(str(exc)) or type(exc).__name__) from exc
+    if reply.about_this_paper and not reply.criteria and n_criteria:
+        raise ValueError(f'"criteria" is empty: give one entry for each of the {n_criteria} criteria')
+    return reply
 
 
 def from_gates(gates: list[Check], grounding: list[NumberCheck], empty: bool) -> Verdict:
@@ -78,21 +85,16 @@ def from_gates(gates: list[Check], grounding: list[NumberCheck], empty: bool) ->
 
 
 def from_judge(
-    reply: JudgeReply | None,
-    problem: str,
+    reply: JudgeReply,
     criteria: list[str],
     gates: list[Check],
     grounding: list[NumberCheck],
     judge_model: str,
     usage: Usage,
 ) -> Verdict:
-    """PASS only when the judge says so and every criterion it was given passed."""
-    if reply is None:
-        return _verdict(
-            "NEEDS_IMPROVEMENT",
-            [f"the judge's reply could not be read ({problem}); judging again next round"],
-            gates, grounding, [], judge_model, usage,
-        )  # fmt: skip
+    """The overall evaluation is derived here, not taken from the judge: PASS only when every
+    gate and every criterion it was given passed; FAIL when the text is not a summary of this
+    paper; otherwise NEEDS_IMPROVEMENT."""
     by_number = {c.criterion: c for c in reply.criteria}
     checks = []
     for n, text in enumerate(criteria, 1):
@@ -104,14 +106,16 @@ def from_judge(
                 detail=(got.reason.strip() if got else "not assessed by the judge")[:REASON_MAX_CHARS],
             )
         )
-    evaluation: Evaluation = reply.evaluation
-    if evaluation == "PASS" and not all(c["passed"] for c in checks):
-        evaluation = "NEEDS_IMPROVEMENT"
-    points = [reply.feedback.strip()[:FEEDBACK_MAX_CHARS]] if reply.feedback.strip() else []
+    evaluation: Evaluation = "NEEDS_IMPROVEMENT"
+    if not reply.about_this_paper:
+        evaluation = "FAIL"
+    elif all(c["passed"] for c in checks) and all(g["passed"] for g in gates):
+        evaluation = "PASS"
+    points = [] if evaluation == "PASS" else [reply.feedback.strip()[:FEEDBACK_MAX_CHARS]]
+    if evaluation == "FAIL":
+        points.append("the judge found that this is not a summary of this paper")
     points += [f"{c['name']} {c['detail']}" for c in checks if not c["passed"]]
-    if evaluation == "PASS":
-        points = []
-    return _verdict(evaluation, points, gates, grounding, checks, judge_model, usage)
+    return _verdict(evaluation, [p for p in points if p], gates, grounding, checks, judge_model, usage)
 
 
 def _verdict(

@@ -83,9 +83,11 @@ def prose(n_words: int, seed: int = 0) -> str:
 
 
 def summary(n_words: int = 120, sections: int = 3, title: str = "A Clear Summary", seed: int = 1) -> str:
-    per = max(1, n_words // sections)
+    """A summary that passes every gate: a title, `##` sections, the last with a `###` subsection."""
+    per = max(1, n_words // (sections + 1))
     body = "\n\n".join(f"## Part {i + 1}\n\n{prose(per, seed * 100 + i)}" for i in range(sections))
-    return f"# {title}\n\n{body}\n"
+    detail = f"### Details\n\n{prose(n_words - per * sections, seed * 100 + 99)}"
+    return f"# {title}\n\n{body}\n\n{detail}\n"
 
 
 PAPER_MD = """# Gated Judges for Summaries

@@ -79,8 +79,9 @@ class ScriptedServer:
                     "model": body.get("model", "scripted"),
                 }
                 pieces = [reply.content[i : i + 40] for i in range(0, len(reply.content), 40)] or [""]
-                for piece in pieces:
-                    chunk = {**base, "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
+                for n, piece in enumerate(pieces):
+                    delta = {"role": "assistant", "content": piece} if n == 0 else {"content": piece}  # as OpenAI does
+                    chunk = {**base, "choices": [{"index": 0, "delta": delta, "finish_reason": None}]}
                     self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
                 final = {
                     **base,
@@ -112,8 +113,15 @@ class QuietServer(ThreadingHTTPServer):
         pass  # a client killed mid-reply (the crash tests do that) is expected, not news
 
 
+def request_of(content: str) -> str:
+    """The request part of a user message: what follows the paper."""
+    return content.rsplit("</paper>\n\n", 1)[-1]
+
+
 def role_of(body: dict[str, Any]) -> str:
-    return "reviewer" if body["messages"][-1]["content"].startswith("Role: reviewer") else "writer"
+    """Who is asking, from the request in the first user message (a judge's retry adds more)."""
+    first = next(m for m in body["messages"] if m["role"] == "user")
+    return "reviewer" if request_of(first["content"]).startswith("Role: reviewer") else "writer"
 
 
 def _usage(body: dict[str, Any], reply: Reply) -> dict[str, int]:
@@ -141,9 +149,15 @@ def writer_and_judge(summaries: list[Reply | str], verdicts: list[Reply | str]) 
     return script
 
 
-def verdict_json(evaluation: str, feedback: str = "", n_criteria: int = 4, passed: bool | None = None) -> str:
+def verdict_json(
+    evaluation: str, feedback: str = "", n_criteria: int = 4, passed: bool | list[bool] | None = None
+) -> str:
+    """A judge's reply. The judge gives evidence per criterion; code derives the evaluation, so
+    `evaluation` only decides what the criteria say (all pass for PASS, all fail otherwise,
+    unless `passed` says), and FAIL means "not a summary of this paper"."""
     ok = evaluation == "PASS" if passed is None else passed
+    each = ok if isinstance(ok, list) else [ok] * n_criteria
     return json.dumps({
-        "evaluation": evaluation, "feedback": feedback,
-        "criteria": [{"criterion": i, "passed": ok, "reason": "scripted"} for i in range(1, n_criteria + 1)],
+        "criteria": [{"criterion": i, "reason": "scripted", "passed": p} for i, p in enumerate(each, 1)],
+        "about_this_paper": evaluation != "FAIL", "feedback": feedback,
     })  # fmt: skip

@@ -12,7 +12,7 @@ from paper_summarizer import texts
 from paper_summarizer.context import Context
 from paper_summarizer.documents import library
 from paper_summarizer.nodes.shared import chat_model, store_of, writer_name
-from paper_summarizer.prompts import fill, template
+from paper_summarizer.prompts import fill, quote, template
 from paper_summarizer.replies import split_reply, usage_of
 from paper_summarizer.state import Note, PaperRef, Part
 
@@ -28,7 +28,9 @@ def condense(state: CondenseTask, runtime: Runtime[Context]) -> dict[str, Any]:
     store = store_of(runtime)
     part, paper = state["part"], state["paper"]
     text = library.text(store, paper)[part["start"] : part["end"]]
-    request = fill(template("condense"), title=paper["title"], heading=part["heading"], text=text, words=part["words"])
+    request = fill(
+        template("condense"), title=paper["title"], heading=part["heading"], text=quote(text), words=part["words"]
+    )
     name = writer_name(ctx)
     reply = chat_model(name, ctx).invoke(
         [HumanMessage(request)],

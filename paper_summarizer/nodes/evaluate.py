@@ -1,23 +1,31 @@
 """evaluate: code checks what it can measure; only a summary that clears every gate goes to the
-LLM judge, whose reply is data to parse, never trusted to be well-formed."""
+LLM judge, whose reply is data to parse, never trusted to be well-formed.
+
+The judge is asked for structured output the way its provider supports it: a JSON schema for
+OpenAI-compatible servers (llama.cpp turns it into a grammar), JSON mode for DeepSeek, and for
+the rest a plain request. Every reply is parsed with Pydantic; one that cannot be read is sent
+back with the parse error. A judge that still cannot answer costs the writer no round: the
+node fails with a retryable error, and the graph's RetryPolicy judges the same summary again."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_core.runnables import Runnable
 from langgraph.runtime import Runtime
 
 from paper_summarizer import models, quality, verdicts
 from paper_summarizer.context import Context
 from paper_summarizer.documents import library
+from paper_summarizer.errors import UnreadableVerdictError
 from paper_summarizer.nodes.shared import chat_model, judge_name, paper_for_prompt, store_of
-from paper_summarizer.prompts import conversation, fill, template
+from paper_summarizer.prompts import conversation, fill, quote, template
 from paper_summarizer.replies import add_usage, split_reply, usage_of
 from paper_summarizer.state import State, Usage
 
-JUDGE_TRIES = 2  # an unreadable verdict is asked for once more, then counts as not passed
+JUDGE_TRIES = 2  # a reply that cannot be read is sent back once, with what was wrong with it
 
 
 def evaluate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
@@ -34,37 +42,48 @@ def evaluate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
 
     paper_text, _ = paper_for_prompt(store, state["paper"], ctx)
     request = fill(
-        ctx.evaluate_instructions or template("evaluate"),
-        summary=summary,
-        n_criteria=len(ctx.criteria),
+        ctx.evaluate_instructions or template("evaluate"), summary=quote(summary), n_criteria=len(ctx.criteria)
     )
     messages = conversation(paper_text, ctx.criteria, ctx.min_words, ctx.min_sections, request)
     name = judge_name(ctx)
-    judge = _judge_model(name, ctx)
+    reply, usage = ask_judge(_judge_model(name, ctx), messages, len(ctx.criteria), state["source"], attempt["round"])
+    verdict = verdicts.from_judge(reply, ctx.criteria, gates, numbers, name, usage)
+    return {"attempts": [{"round": attempt["round"], "verdict": verdict}]}
+
+
+def ask_judge(
+    judge: Runnable[Any, Any], messages: list[BaseMessage], n_criteria: int, source: str, round_no: int
+) -> tuple[verdicts.JudgeReply, Usage]:
     usages: list[Usage] = []
-    reply, problem = None, ""
-    for attempt_no in range(1, JUDGE_TRIES + 1):
+    problem = ""
+    for try_no in range(1, JUDGE_TRIES + 1):
         message = judge.invoke(
             messages,
             config={
-                "run_name": f"judge round {attempt['round']}",
-                "metadata": {"source": state["source"], "round": attempt["round"], "try": attempt_no},
+                "run_name": f"judge round {round_no}",
+                "metadata": {"source": source, "round": round_no, "try": try_no},
             },
         )
         usages.append(usage_of(message))
+        text = split_reply(message)[0]
         try:
-            reply = verdicts.parse_judge_reply(split_reply(message)[0])
-            break
+            return verdicts.parse_judge_reply(text, n_criteria), add_usage(*usages)
         except ValueError as exc:
             problem = str(exc)
-    verdict = verdicts.from_judge(reply, problem, ctx.criteria, gates, numbers, name, add_usage(*usages))
-    return {"attempts": [{"round": attempt["round"], "verdict": verdict}]}
+            messages = [
+                *messages,
+                AIMessage(text),
+                HumanMessage(f"Your reply could not be read: {problem}. Answer again with the JSON object only."),
+            ]
+    raise UnreadableVerdictError(f"the judge's reply could not be read after {JUDGE_TRIES} tries: {problem}")
 
 
 def _judge_model(name: str, ctx: Context) -> Runnable[Any, Any] | BaseChatModel:
     model = chat_model(name, ctx)
-    if name != models.LOCAL:
-        return model
-    # llama.cpp turns the schema into a grammar: a 135M model then always answers in shape.
-    schema = verdicts.judge_schema(len(ctx.criteria))
-    return model.bind(response_format={"type": "json_schema", "json_schema": {"name": "verdict", "schema": schema}})
+    provider = models.provider_of(name, ctx.base_url)
+    if provider == "openai":
+        schema = verdicts.judge_schema(len(ctx.criteria))
+        return model.bind(response_format={"type": "json_schema", "json_schema": {"name": "verdict", "schema": schema}})
+    if provider == "deepseek":
+        return model.bind(response_format={"type": "json_object"})  # DeepSeek has JSON mode, no schemas
+    return model

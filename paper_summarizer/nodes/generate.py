@@ -9,7 +9,7 @@ from langgraph.runtime import Runtime
 from paper_summarizer import texts, verdicts
 from paper_summarizer.context import Context
 from paper_summarizer.nodes.shared import chat_model, paper_for_prompt, store_of, writer_name
-from paper_summarizer.prompts import conversation, fill, template
+from paper_summarizer.prompts import conversation, fill, quote, template, writer_instructions
 from paper_summarizer.replies import split_reply, usage_of
 from paper_summarizer.state import Attempt, State
 
@@ -21,16 +21,16 @@ def generate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     paper_text, _ = paper_for_prompt(store, paper, ctx)
     attempts = state.get("attempts") or []
     round_no = len(attempts) + 1
-    instructions = fill(ctx.generate_instructions or template("generate"), min_words=ctx.min_words)
+    instructions = writer_instructions(ctx.generate_instructions, ctx.min_words)
     base = revision_base(attempts, len(ctx.criteria))
     if base is None:
-        request = instructions
+        request = fill(template("generate"), instructions=instructions)
     else:
         # Only one earlier attempt and its open points: the prompt does not grow every round.
         request = fill(
             template("revise"),
             feedback=base["verdict"]["feedback"],
-            summary=texts.get(store, base.get("summary_key", "")),
+            summary=quote(texts.get(store, base.get("summary_key", ""))),
             instructions=instructions,
         )
     messages = conversation(paper_text, ctx.criteria, ctx.min_words, ctx.min_sections, request)

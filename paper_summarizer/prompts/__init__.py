@@ -1,6 +1,11 @@
-"""Prompt templates live beside this file as markdown. Every call starts with the same system
-message (instructions + paper), byte-identical across rounds and between writer and judge, so
-providers that cache prompt prefixes (DeepSeek, OpenAI, llama.cpp) bill and compute it once."""
+"""Prompt templates live beside this file as markdown.
+
+Every call has the same shape: a system message with the instructions and criteria, then one
+user message that starts with the paper and ends with the request. The paper is untrusted text,
+so it sits in the user's turn, not the system's; and since it comes first and is byte-identical
+across rounds and between writer and judge, providers that cache prompt prefixes (DeepSeek,
+OpenAI, llama.cpp) bill and compute it once. (One user message, not two: DeepSeek's reasoner
+refuses successive user messages.)"""
 
 from __future__ import annotations
 
@@ -9,6 +14,10 @@ import re
 from importlib.resources import files
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+
+# Our delimiters, and look-alikes of them, inside untrusted text (the paper, a summary, a part)
+# would let that text pretend to close its block and speak as the request.
+_DELIMITER = re.compile(r"<\s*(/?)\s*(paper|summary|part)\s*>", re.IGNORECASE)
 
 
 @functools.cache
@@ -24,16 +33,20 @@ def fill(template_text: str, **values: object) -> str:
     )
 
 
+def quote(text: str) -> str:
+    """Untrusted text made safe to put between our delimiters: `</paper>` becomes `[/paper]`."""
+    return _DELIMITER.sub(lambda m: f"[{m.group(1)}{m.group(2)}]", text)
+
+
 def numbered(items: list[str]) -> str:
     return "\n".join(f"{n}. {item}" for n, item in enumerate(items, 1))
 
 
+def writer_instructions(custom: str, min_words: int) -> str:
+    """The writer's rules: the caller's own, or ours. They hold in every round, revisions too."""
+    return fill(custom or template("instructions"), min_words=min_words).strip()
+
+
 def conversation(paper: str, criteria: list[str], min_words: int, min_sections: int, request: str) -> list[BaseMessage]:
-    system = fill(
-        template("system"),
-        criteria=numbered(criteria),
-        min_words=min_words,
-        min_sections=min_sections,
-        paper=paper,
-    )
-    return [SystemMessage(system), HumanMessage(request)]
+    system = fill(template("system"), criteria=numbered(criteria), min_words=min_words, min_sections=min_sections)
+    return [SystemMessage(system), HumanMessage(f"<paper>\n{quote(paper)}\n</paper>\n\n{request}")]

@@ -22,7 +22,7 @@ from langgraph_sdk.client import SyncLangGraphClient
 
 from tests.conftest import REPO, start
 from tests.factories import paper_markdown, summary
-from tests.scripted_server import ScriptedServer, verdict_json, writer_and_judge
+from tests.scripted_server import ScriptedServer, request_of, verdict_json, writer_and_judge
 
 GRAPH = "paper_summarizer"
 
@@ -199,7 +199,7 @@ def test_a_new_input_on_a_used_thread_starts_a_new_run(
     final = client.runs.wait(thread_id, GRAPH, input={"source": f"{base}/b.md"}, context=ctx)
     assert isinstance(final, dict)
     assert final["source"].endswith("/b.md") and final["result"]["rounds"] == 1  # not round 2 of paper A
-    assert model.requests[2]["messages"][-1]["content"].startswith("Role: writer. Write")  # a first draft
+    assert request_of(model.requests[2]["messages"][-1]["content"]).startswith("Role: writer. Write")  # a first draft
 
 
 def _review(client: SyncLangGraphClient, thread_id: str, answer: str, model: ScriptedServer) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from paper_summarizer import Context, models, summarize
 from tests.conftest import SAMPLE_PAPER, start
 from tests.factories import summary
 from tests.integration_tests.test_cli import cli
-from tests.scripted_server import ScriptedServer, writer_and_judge
+from tests.scripted_server import ScriptedServer, request_of, writer_and_judge
 
 pytestmark = pytest.mark.local_model
 
@@ -63,5 +63,5 @@ def test_local_judge_answers_in_the_schema(scripted: list[ScriptedServer], tmp_p
     assert "could not be read" not in verdict["feedback"]  # the grammar kept it valid JSON
     assert len(verdict["criteria"]) == len(context.criteria)
     assert [r for r in server.requests] and all(
-        r["messages"][-1]["content"].startswith("Role: writer") for r in server.requests
+        request_of(r["messages"][-1]["content"]).startswith("Role: writer") for r in server.requests
     )

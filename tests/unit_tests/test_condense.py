@@ -20,7 +20,7 @@ from paper_summarizer.context import Context
 from paper_summarizer.documents import budget
 from paper_summarizer.graph import build_graph
 from tests.factories import prose, summary
-from tests.scripted_server import verdict_json
+from tests.scripted_server import request_of, verdict_json
 
 SECTIONS = ["Abstract", "1 Introduction", "2 Method", "3 Experiments", "4 Results", "5 Conclusion"]
 
@@ -38,7 +38,7 @@ class PromptFake(BaseChatModel):
         self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
     ) -> ChatResult:
         self.prompts.append(list(messages))
-        last = str(messages[-1].content)
+        last = request_of(str(messages[-1].content))
         if last.startswith("You are condensing"):
             part = last.split("Part: ", 1)[1].split("\n", 1)[0]
             reply = f"Notes on {part}: the key claims, in 30 words. " + prose(30, len(part))
@@ -116,9 +116,10 @@ def test_long_paper_is_condensed_in_order_and_reported(fake: PromptFake, tmp_pat
     condensed = texts.get(store, paper["condensed_key"])
     positions = [condensed.index(h) for h in SECTIONS]
     assert positions == sorted(positions)  # reading order, though parts finished in any order
-    writer_prompt = next(p for p in fake.prompts if str(p[-1].content).startswith("Role: writer"))
-    assert "Notes on A Long Paper; Abstract" in str(writer_prompt[0].content)  # the writer reads the notes
-    assert len(str(writer_prompt[0].content)) < len(long_paper(tmp_path).read_text())
+    writer_prompt = next(p for p in fake.prompts if request_of(str(p[-1].content)).startswith("Role: writer"))
+    paper_block = str(writer_prompt[-1].content).split("</paper>")[0]
+    assert "Notes on A Long Paper; Abstract" in paper_block  # the writer reads the notes
+    assert len(paper_block) < len(long_paper(tmp_path).read_text())
 
 
 def test_condense_off_shortens_instead_and_says_so(fake: PromptFake, tmp_path: Path) -> None:

@@ -27,8 +27,16 @@ def test_title_must_be_first_and_single() -> None:
 
 
 def test_sections_counted() -> None:
-    assert failed(summary(150, sections=2))["sections"] == "2 section headings, needs at least 3"
+    assert failed(summary(150, sections=1))["sections"] == "2 section headings, needs at least 3"
     assert "no section headings" in failed("# T\n\n" + prose(150))["sections"]
+
+
+def test_a_subsection_under_a_section_is_required() -> None:
+    flat = "# T\n\n" + "\n\n".join(f"## S{i}\n\n{prose(60, i)}" for i in range(3))
+    assert "no '###' subsection" in failed(flat)["subsections"]
+    orphan = "# T\n\n### Alone\n\n" + prose(60, 1) + "\n\n" + flat[4:]
+    assert "subsections" in failed(orphan)  # a ### before any ## is no subsection
+    assert "subsections" not in failed(summary(150))
 
 
 def test_empty_sections_found_but_parent_with_subsections_is_not_empty() -> None:

@@ -20,7 +20,7 @@ from paper_summarizer.nodes.review import reading
 from paper_summarizer.state import Status
 from tests.factories import paper_markdown, summary, write_paper
 from tests.fakes import RecordingFake, script
-from tests.scripted_server import verdict_json
+from tests.scripted_server import request_of, verdict_json
 
 Fakes = dict[str, RecordingFake]
 NEEDS_WORK = verdict_json("NEEDS_IMPROVEMENT", "Explain the gates.", passed=False)
@@ -33,7 +33,9 @@ def context(**extra: Any) -> Context:
 def test_invoke_returns_the_result_with_the_best_attempt_at_the_cap(fakes: Fakes, tmp_path: Path) -> None:
     best, worse = summary(150, seed=1), summary(150, seed=2)
     script(fakes, "writer", [best, worse])
-    script(fakes, "judge", [verdict_json("NEEDS_IMPROVEMENT", "One point.", passed=True), NEEDS_WORK])
+    script(
+        fakes, "judge", [verdict_json("NEEDS_IMPROVEMENT", "One point.", passed=[True, True, True, False]), NEEDS_WORK]
+    )
     graph = build_graph(InMemorySaver(), InMemoryStore())
     out = graph.invoke(
         {"source": str(write_paper(tmp_path))}, {"configurable": {"thread_id": "t"}}, context=context(max_iterations=2)
@@ -58,7 +60,7 @@ def test_a_new_input_on_a_used_thread_starts_a_new_run(fakes: Fakes, tmp_path: P
     out = graph.invoke({"source": str(other)}, config, context=context(max_iterations=1))
     assert out["result"]["status"] == Status.PASSED and out["result"]["rounds"] == 1
     assert [a["round"] for a in graph.get_state(config).values["attempts"]] == [1]
-    assert str(writer.prompts[1][-1].content).startswith("Role: writer. Write")  # a first draft, not a revision
+    assert request_of(str(writer.prompts[1][-1].content)).startswith("Role: writer. Write")  # not a revision
 
 
 def test_a_graph_without_a_store_fails_at_once_and_says_how_to_pass_one(fakes: Fakes, tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -15,48 +16,65 @@ OK_GATES = [Check(name="word_count", passed=True, detail="ok")]
 @pytest.mark.parametrize(
     "text",
     [
-        '```json\n{"evaluation": "PASS", "feedback": "", "criteria": []}\n```',
-        'Sure! Here it is: {"evaluation": "FAIL", "feedback": "wrong paper"} hope that helps',
+        '```json\n{"criteria": [{"criterion": 1, "reason": "ok", "passed": true}], "feedback": ""}\n```',
+        'Sure! Here it is: {"criteria": [], "about_this_paper": false, "feedback": "wrong paper"} hope that helps',
     ],
 )
 def test_parse_accepts_wrapped_json(text: str) -> None:
-    assert verdicts.parse_judge_reply(text).evaluation in ("PASS", "FAIL")
+    verdicts.parse_judge_reply(text, 1)
 
 
-@pytest.mark.parametrize("text", ["PASS", '{"evaluation": "GREAT"}', '{"evaluation": "PASS", ', ""])
+@pytest.mark.parametrize(
+    "text", ["PASS", '{"criteria": [{"criterion": 1}]}', '{"criteria": ', "", '{"evaluation": "PASS"}']
+)
 def test_parse_rejects_what_is_not_a_verdict(text: str) -> None:
     with pytest.raises(ValueError):
-        verdicts.parse_judge_reply(text)
+        verdicts.parse_judge_reply(text, 4)
 
 
-def reply(evaluation: str, passed: list[bool]) -> verdicts.JudgeReply:
+def reply(passed: list[bool], about_this_paper: bool = True) -> verdicts.JudgeReply:
     return verdicts.JudgeReply(
-        evaluation=evaluation,  # type: ignore[arg-type]
-        feedback="fix it" if evaluation != "PASS" else "",
+        feedback="" if all(passed) else "fix it",
+        about_this_paper=about_this_paper,
         criteria=[verdicts.CriterionResult(criterion=i + 1, passed=p, reason="r") for i, p in enumerate(passed)],
     )
 
 
-def test_pass_needs_every_criterion() -> None:
-    assert (
-        verdicts.from_judge(reply("PASS", [True] * 4), "", CRITERIA, OK_GATES, [], "j", NO_USAGE)["evaluation"]
-        == "PASS"
-    )
-    v = verdicts.from_judge(reply("PASS", [True, True, False, True]), "", CRITERIA, OK_GATES, [], "j", NO_USAGE)
+def test_pass_needs_every_criterion_and_gate() -> None:
+    assert verdicts.from_judge(reply([True] * 4), CRITERIA, OK_GATES, [], "j", NO_USAGE)["evaluation"] == "PASS"
+    v = verdicts.from_judge(reply([True, True, False, True]), CRITERIA, OK_GATES, [], "j", NO_USAGE)
     assert v["evaluation"] == "NEEDS_IMPROVEMENT"
     assert "faithful" in v["feedback"]
+    failed_gate = [Check(name="word_count", passed=False, detail="short")]
+    assert verdicts.from_judge(reply([True] * 4), CRITERIA, failed_gate, [], "j", NO_USAGE)["evaluation"] != "PASS"
+
+
+def test_a_judge_that_says_pass_before_failing_criteria_does_not_pass() -> None:
+    """The overall evaluation is derived from the evidence; the judge's own word is ignored."""
+    text = json.dumps(
+        {
+            "evaluation": "PASS",
+            "criteria": [
+                {"criterion": 1, "reason": '"teh model" is misspelled', "passed": False},
+                {"criterion": 2, "reason": "ok", "passed": True},
+            ],
+            "feedback": "Great summary, PASS.",
+        }
+    )
+    v = verdicts.from_judge(verdicts.parse_judge_reply(text, 2), CRITERIA[:2], OK_GATES, [], "j", NO_USAGE)
+    assert v["evaluation"] == "NEEDS_IMPROVEMENT"
+    assert '"teh model" is misspelled' in v["feedback"]
+
+
+def test_not_about_this_paper_is_fail() -> None:
+    v = verdicts.from_judge(reply([True] * 4, about_this_paper=False), CRITERIA, OK_GATES, [], "j", NO_USAGE)
+    assert v["evaluation"] == "FAIL" and "not a summary of this paper" in v["feedback"]
 
 
 def test_a_criterion_the_judge_skipped_does_not_pass() -> None:
-    v = verdicts.from_judge(reply("PASS", [True, True]), "", CRITERIA, OK_GATES, [], "j", NO_USAGE)
+    v = verdicts.from_judge(reply([True, True]), CRITERIA, OK_GATES, [], "j", NO_USAGE)
     assert v["evaluation"] == "NEEDS_IMPROVEMENT"
     assert [c["detail"] for c in v["criteria"]][2] == "not assessed by the judge"
-
-
-def test_unreadable_reply_is_needs_improvement_never_pass() -> None:
-    v = verdicts.from_judge(None, "no JSON object", CRITERIA, OK_GATES, [], "j", NO_USAGE)
-    assert v["evaluation"] == "NEEDS_IMPROVEMENT"
-    assert "could not be read" in v["feedback"]
 
 
 def test_failed_gate_verdict_skips_judge_and_empty_is_fail() -> None:
@@ -85,12 +103,8 @@ def attempt(round_no: int, v: dict[str, Any] | None) -> Any:
 
 def test_best_attempt_is_fewest_failures_then_latest() -> None:
     gate_fail = verdicts.from_gates([Check(name="word_count", passed=False, detail="x")], [], empty=False)
-    one_crit = verdicts.from_judge(
-        reply("NEEDS_IMPROVEMENT", [True, True, True, False]), "", CRITERIA, OK_GATES, [], "j", NO_USAGE
-    )
-    two_crit = verdicts.from_judge(
-        reply("NEEDS_IMPROVEMENT", [True, True, False, False]), "", CRITERIA, OK_GATES, [], "j", NO_USAGE
-    )
+    one_crit = verdicts.from_judge(reply([True, True, True, False]), CRITERIA, OK_GATES, [], "j", NO_USAGE)
+    two_crit = verdicts.from_judge(reply([True, True, False, False]), CRITERIA, OK_GATES, [], "j", NO_USAGE)
     attempts = [attempt(1, gate_fail), attempt(2, one_crit), attempt(3, two_crit), attempt(4, gate_fail)]
     assert verdicts.best_attempt(attempts, 4)["round"] == 2  # type: ignore[index]
     attempts.append(attempt(5, one_crit))
@@ -100,12 +114,12 @@ def test_best_attempt_is_fewest_failures_then_latest() -> None:
 
 def test_a_wordy_judge_is_truncated_not_rejected() -> None:
     text = (
-        '{"evaluation": "NEEDS_IMPROVEMENT", "feedback": "'
-        + "x" * 5000
-        + '", "criteria": [{"criterion": 1, "passed": false, "reason": "'
+        '{"criteria": [{"criterion": 1, "reason": "'
         + "y" * 5000
-        + '"}]}'
+        + '", "passed": false}], "feedback": "'
+        + "x" * 5000
+        + '"}'
     )
-    v = verdicts.from_judge(verdicts.parse_judge_reply(text), "", CRITERIA, OK_GATES, [], "j", NO_USAGE)
+    v = verdicts.from_judge(verdicts.parse_judge_reply(text, 4), CRITERIA, OK_GATES, [], "j", NO_USAGE)
     assert len(v["criteria"][0]["detail"]) == verdicts.REASON_MAX_CHARS
     assert len(v["feedback"]) < 2 * verdicts.FEEDBACK_MAX_CHARS
