@@ -6,9 +6,7 @@ from __future__ import annotations
 import functools
 import os
 from dataclasses import dataclass
-from typing import Any
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from paper_summarizer import local_model
 from paper_summarizer.errors import ModelConfigError, UnreadableVerdictError, first_line
