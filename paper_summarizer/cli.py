@@ -58,7 +58,8 @@ Model = Annotated[str | None, typer.Option(help="Writer model: provider:model, o
 EvaluatorModel = Annotated[str | None, typer.Option(help="Judge model (default: the writer).", show_default=False)]
 BaseUrl = Annotated[str | None, typer.Option(help="Base URL of an OpenAI-compatible server.", show_default=False)]
 MaxIterations = Annotated[
-    int | None, typer.Option(min=1, help="Most write-and-judge rounds (default: 4).", show_default=False)
+    int | None,
+    typer.Option(min=1, help="Most write-and-judge rounds (default: 4; 2 for the embedded model).", show_default=False),
 ]
 OutputDir = Annotated[
     Path | None,
@@ -113,9 +114,11 @@ def events(node: str, update: dict[str, Any]) -> list[str]:
             lines.append(f"[yellow]{escape(paper['notice'])}[/yellow]")
     if node == "condense":
         lines += [f"condensed part {note['index'] + 1}" for note in update.get("notes") or []]
+    if node == "write_section":
+        lines += [f"round {d['round']}: wrote section {d['index'] + 1}" for d in update.get("drafts") or []]
     for attempt in update.get("attempts") or []:
         r = attempt["round"]
-        if node == "generate":
+        if node in ("generate", "compose"):
             lines.append(f"round {r}: wrote {attempt.get('words', 0)} words with {escape(attempt.get('model', ''))}")
         elif "verdict" in attempt:
             verdict = attempt["verdict"]
@@ -185,6 +188,8 @@ def _exit_code(result: runner.SummaryResult) -> int:
 def _report(result: runner.SummaryResult, checkpoint_db: str | None) -> None:
     if result.summary_path:
         out.print(str(result.summary_path))
+    if result.result and result.result["tldr"]:
+        err.print(f"[bold]TL;DR:[/bold] {escape(result.result['tldr'])}")
     if result.status == Status.PASSED:
         err.print(f"[green]passed[/green] on round {result.best_round}; report: {result.report_path}")
     elif result.status == Status.CAP_REACHED:
@@ -225,6 +230,13 @@ def summarize(
     max_output_tokens: Annotated[
         int | None, typer.Option(min=16, help="Longest reply in tokens.", show_default=False)
     ] = None,
+    language: Annotated[
+        str | None, typer.Option(help="Language of the summary (default: English).", show_default=False)
+    ] = None,
+    audience: Annotated[
+        str | None,
+        typer.Option(help="undergraduate (default), expert or general.", show_default=False),
+    ] = None,
     output_dir: OutputDir = None,
     thread_id: Annotated[
         str | None, typer.Option(help="Thread ID for the run (one source only).", show_default=False)
@@ -250,6 +262,7 @@ def summarize(
         options: dict[str, Any] = {
             "model": model, "evaluator_model": evaluator_model, "base_url": base_url, "max_iterations": max_iterations,
             "min_words": min_words, "max_output_tokens": max_output_tokens, "human_review": review or None,
+            "language": language, "audience": audience,
         }  # fmt: skip
         ctx = Context(**{k: v for k, v in options.items() if v is not None})
         choice = models.choose(ctx.model)
@@ -278,7 +291,7 @@ def _single(
     tid = thread_id or runner.new_thread_id()
     err.print(f"[dim]thread {tid}[/dim]: summarizing {escape(source)}")
     try:
-        with Display(1, ctx.max_iterations, bars=False) as display:
+        with Display(1, ctx.max_iterations or 4, bars=False) as display:
             result = runner.summarize(
                 source, ctx, thread_id=tid, checkpoint_db=checkpoint_db, output_dir=output_dir or Path("."),
                 on_update=display.update, reviewer=reviewer,
@@ -302,28 +315,32 @@ def _batch(
 ) -> int:
     """Papers run concurrently, each in its own thread; then one table. The exit code is the
     worst paper's. With --review, bars would fight the prompts, so progress goes line by line."""
-    with Display(len(sources_list), ctx.max_iterations, bars=reviewer is None) as display:
+    with Display(len(sources_list), ctx.max_iterations or 4, bars=reviewer is None) as display:
         items = runner.summarize_many(
             sources_list, ctx, concurrency=concurrency, checkpoint_db=checkpoint_db,
             output_dir=output_dir or Path("."), on_update=display.update, on_done=display.done, reviewer=reviewer,
         )  # fmt: skip
-    table = Table("source", "thread", "status", "rounds", "tokens in/out", "output", title="summaries")
+    table = Table("source", "thread", "status", "rounds", "TL;DR", "tokens in/out", "output", title="summaries")
     codes: list[int] = []
     for item in items:
         result = item.result
         if result is None:
             message, code = describe(item.error or RuntimeError("unknown failure"))
-            table.add_row(escape(item.source), item.thread_id, f"[red]error[/red] {escape(message)}", "-", "-", "-")
+            table.add_row(
+                escape(item.source), item.thread_id, f"[red]error[/red] {escape(message)}", "-", "-", "-", "-"
+            )
         else:
             code = _exit_code(result)
             usage = result.result["usage"] if result.result else None
             tokens = f"{usage['input_tokens']:,}/{usage['output_tokens']:,}" if usage else "-"
             output = str(result.summary_path or "-")
-            table.add_row(escape(item.source), item.thread_id, result.status, str(result.rounds), tokens, output)
+            tldr = escape(result.result["tldr"]) if result.result else "-"
+            table.add_row(escape(item.source), item.thread_id, result.status, str(result.rounds), tldr, tokens, output)
             if result.summary_path:
                 out.print(str(result.summary_path))
         codes.append(code)
     err.print(table)
+    err.print(f"digest: {(output_dir or Path('.')) / 'digest.md'}")
     return max(codes, key=_SEVERITY.index)
 
 

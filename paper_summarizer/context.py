@@ -15,18 +15,45 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from paper_summarizer.errors import BadInputError
+
 T = TypeVar("T")
 
 # Each criterion says what failing it looks like: a judge with a definition of failure is harder
 # to talk into a pass than one asked whether a text is "clear".
-DEFAULT_CRITERIA = [
-    "Understandable by an undergraduate student. Fails if a technical term is used without a plain "
-    "explanation, or an idea is used before it is introduced.",
-    "Correct grammar and spelling. Fails if any sentence has a grammar or spelling error.",
-    "Faithful to the paper. Fails if any claim, number or name is not in the paper, or says more than the paper does.",
-    "A clear structure. Fails if a section mixes unrelated aspects, or the sections do not lead from the "
-    "problem through the method to the results and limitations.",
-]
+AUDIENCES = {
+    "undergraduate": (
+        "Understandable by an undergraduate student. Fails if a technical term is used without a plain "
+        "explanation, or an idea is used before it is introduced.",
+        "Write for an undergraduate student: explain each technical term the first time you use it.",
+    ),
+    "expert": (
+        "Precise for an expert in the field. Fails if it is vague where the paper is exact, or spends words "
+        "on basics instead of the paper's specifics.",
+        "Write for an expert in the field: keep the paper's terminology, be precise, and do not explain basics.",
+    ),
+    "general": (
+        "Understandable by a reader with no science background. Fails if any technical word, even 'model', "
+        "'dataset' or 'parameter', is used without an everyday explanation.",
+        "Write for a reader with no science background: explain every technical word, even 'model' and "
+        "'dataset', in everyday language.",
+    ),
+}
+DRAFT_MODES = ("auto", "outline", "whole")
+
+
+def built_in_criteria(language: str, audience: str) -> list[str]:
+    return [
+        AUDIENCES[audience][0],
+        f"Correct grammar and spelling in {language}. Fails if any sentence has a grammar or spelling error, "
+        f"or any part is not in {language}.",
+        "Faithful to the paper. Fails if any claim, number or name is not in the paper, or says more than the "
+        "paper does.",
+        "A clear structure. Fails if a section mixes unrelated aspects, or the sections do not lead from the "
+        "problem through the method to the results and limitations.",
+        "The TL;DR states the paper's main contribution. Fails if it states a side result, a claim the paper "
+        "does not make, or something vague.",
+    ]
 
 
 def _env_default(name: str, default: T) -> Callable[[], T]:
@@ -75,13 +102,31 @@ class Context:
         "Base URL of an OpenAI-compatible server (vLLM, Ollama, llama.cpp), e.g. "
         "http://127.0.0.1:8000/v1. Empty: the provider's own API.",
     )
-    max_iterations: int = setting("max_iterations", 4, "Most write-and-judge rounds before the best attempt is kept.")
+    max_iterations: int = setting(
+        "max_iterations",
+        0,
+        "Most write-and-judge rounds before the best attempt is kept. 0: 4, or 2 for the embedded "
+        "'local' model, whose rounds take about a minute each on 2 cores.",
+    )
     min_words: int = setting("min_words", 500, "Fewest words a passing summary may have.")
     min_sections: int = setting("min_sections", 3, "Fewest '##'/'###' section headings a passing summary may have.")
+    language: str = setting(
+        "language",
+        "English",
+        "The language of the summary, headings included. The judge checks grammar and spelling in it, and "
+        "a gate checks that the summary is in it.",
+    )
+    audience: str = setting(
+        "audience",
+        "undergraduate",
+        "Who the summary is for: 'undergraduate' (jargon explained), 'expert' (jargon may stay) or "
+        "'general' (explains even 'model' and 'dataset').",
+    )
     criteria: list[str] = setting(
         "criteria",
-        DEFAULT_CRITERIA,
-        "What the LLM judge checks, one criterion per entry. Word count and headings are checked in code.",
+        [],
+        "What the LLM judge checks, one criterion per entry, each saying what failing it means. Empty: the "
+        "built-in criteria for the audience and language. Length and headings are checked in code.",
     )
     generate_instructions: str = setting(
         "generate_instructions", "", "Replaces the writer's instructions (prompts/generate.md)."
@@ -104,6 +149,13 @@ class Context:
         "Condense a paper too long for the context part by part into notes first (one model call "
         "per part). Off: shorten it to fit instead.",
     )
+    draft_mode: str = setting(
+        "draft_mode",
+        "auto",
+        "How the writer drafts: 'whole' (one call writes the summary), 'outline' (code builds the "
+        "outline from the paper and the model writes one short section at a time, for small models), "
+        "or 'auto' (outline for 'local' and for models with 8k tokens of context or less).",
+    )
     human_review: bool = setting(
         "human_review", False, "Pause after each verdict for a person to approve or give feedback."
     )
@@ -114,6 +166,16 @@ class Context:
         "output_price", 0.0, "USD per million output tokens (reasoning included), for the cost estimate."
     )
     max_download_mb: float = setting("max_download_mb", 50.0, "Largest paper download, in megabytes.")
+
+    def __post_init__(self) -> None:
+        if self.audience not in AUDIENCES:
+            raise BadInputError(f"unknown audience {self.audience!r}: use one of {', '.join(AUDIENCES)}")
+        if self.draft_mode not in DRAFT_MODES:
+            raise BadInputError(f"unknown draft_mode {self.draft_mode!r}: use one of {', '.join(DRAFT_MODES)}")
+
+    def judged_criteria(self) -> list[str]:
+        """What the judge checks: the caller's criteria, or the built-in ones for this audience."""
+        return self.criteria or built_in_criteria(self.language, self.audience)
 
     @classmethod
     def restore(cls, values: dict[str, Any]) -> Context:

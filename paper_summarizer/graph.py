@@ -1,11 +1,14 @@
 """The summarize -> evaluate -> refine loop, wired.
 
-fetch --route_after_fetch--> generate  (the paper fits the context)
-      '--> condense x N, in parallel --> assemble --> generate  (it does not)
+fetch --route_after_fetch--> draft  (the paper fits the context)
+      '--> condense x N, in parallel --> assemble --> draft  (it does not)
 
-generate --> evaluate --route--> finalize --> END  (PASS, or the round cap)
-   ^                     |-----> review (human_review on) --route--> finalize or generate
-   '---------------------'  (NEEDS_IMPROVEMENT or FAIL, rounds left)
+draft = generate  (one call writes the summary)
+     or outline --> write_section x N, in parallel --> compose  (a small model, section by section)
+
+draft --> evaluate --route--> finalize --> END  (PASS, or the round cap)
+  ^                  |-----> review (human_review on) --route--> finalize or draft
+  '------------------'  (NEEDS_IMPROVEMENT or FAIL, rounds left)
 """
 
 from __future__ import annotations
@@ -20,13 +23,16 @@ from paper_summarizer.context import Context
 from paper_summarizer.documents.sources import Access
 from paper_summarizer.models import is_transient
 from paper_summarizer.nodes.assemble import assemble
+from paper_summarizer.nodes.compose import compose
 from paper_summarizer.nodes.condense import CondenseTask, condense
 from paper_summarizer.nodes.evaluate import evaluate
 from paper_summarizer.nodes.fetch import fetch_with
 from paper_summarizer.nodes.finalize import finalize
 from paper_summarizer.nodes.generate import generate
+from paper_summarizer.nodes.outline import outline
 from paper_summarizer.nodes.review import review
-from paper_summarizer.nodes.route import route, route_after_fetch
+from paper_summarizer.nodes.route import draft_step, route, route_after_fetch, route_sections
+from paper_summarizer.nodes.write_section import SectionTask, write_section
 from paper_summarizer.state import InputState, OutputState, State
 
 # 429s, 5xx and timeouts are retried with backoff; 401 or an unknown model fail at once.
@@ -48,16 +54,22 @@ def build_graph(
     builder.add_node("condense", condense, input_schema=CondenseTask, retry_policy=MODEL_RETRY)
     builder.add_node("assemble", assemble)
     builder.add_node("generate", generate, retry_policy=MODEL_RETRY)
+    builder.add_node("outline", outline)
+    builder.add_node("write_section", write_section, input_schema=SectionTask, retry_policy=MODEL_RETRY)
+    builder.add_node("compose", compose)
     builder.add_node("evaluate", evaluate, retry_policy=MODEL_RETRY)
     builder.add_node("review", review)
     builder.add_node("finalize", finalize)
     builder.add_edge(START, "fetch")
-    builder.add_conditional_edges("fetch", route_after_fetch, ["condense", "generate"])
+    builder.add_conditional_edges("fetch", route_after_fetch, ["condense", "generate", "outline"])
     builder.add_edge("condense", "assemble")
-    builder.add_edge("assemble", "generate")
+    builder.add_conditional_edges("assemble", draft_step, ["generate", "outline"])
+    builder.add_conditional_edges("outline", route_sections, ["write_section"])
+    builder.add_edge("write_section", "compose")
     builder.add_edge("generate", "evaluate")
-    builder.add_conditional_edges("evaluate", route, ["generate", "review", "finalize"])
-    builder.add_conditional_edges("review", route, ["generate", "finalize"])
+    builder.add_edge("compose", "evaluate")
+    builder.add_conditional_edges("evaluate", route, ["generate", "outline", "review", "finalize"])
+    builder.add_conditional_edges("review", route, ["generate", "outline", "finalize"])
     builder.add_edge("finalize", END)
     return builder.compile(checkpointer=checkpointer, store=store, name="paper-summarizer")
 

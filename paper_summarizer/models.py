@@ -127,7 +127,10 @@ def load(name: str, base_url: str = "", max_tokens: int = 0) -> BaseChatModel:
             temperature=0.2,
             frequency_penalty=0.5,  # measured: a 135M model otherwise loops on one sentence
             max_retries=0,
-            timeout=600,
+            # No client timeout: the server is ours, in this process, and serves one request at a
+            # time, so a slow call on a busy machine is queued work, not a dead peer. A timeout
+            # there only made the retry start the same long call from scratch.
+            timeout=None,
         )
     provider, model = split(name, base_url)
     key_variable = API_KEY_VARIABLES.get(provider, "")

@@ -32,3 +32,20 @@ def write(output_dir: Path, name: str, markdown: str, report_json: str) -> tuple
     write_atomic(report_path, report_json.rstrip("\n") + "\n")
     write_atomic(summary_path, markdown.rstrip("\n") + "\n")
     return summary_path, report_path
+
+
+def digest_markdown(entries: list[dict[str, str]]) -> str:
+    """One entry per paper, in the order given: its title, TL;DR, status and a link to its
+    summary, or the one-line error of a paper that failed."""
+    lines = ["# Reading list digest", ""]
+    for n, entry in enumerate(entries, 1):
+        lines.append(f"## {n}. {entry.get('title') or entry['source']}")
+        lines.append("")
+        if entry.get("error"):
+            lines += [f"Source: {entry['source']}  ", f"Failed: {entry['error']}", ""]
+            continue
+        if entry.get("tldr"):
+            lines += [f"**TL;DR:** {entry['tldr']}", ""]
+        link = f" · [summary]({entry['link']})" if entry.get("link") else ""
+        lines += [f"Source: {entry['source']}  ", f"Status: {entry['status']}{link}", ""]
+    return "\n".join(lines).rstrip() + "\n"

@@ -9,20 +9,61 @@ from paper_summarizer.state import Check, NumberCheck
 
 MAX_VERBATIM_WORDS = 40
 MIN_DISTINCT_TRIGRAMS = 0.5
+MAX_TLDR_WORDS = 40
+TLDR = "**TL;DR:**"
 WRAPPER_TAGS = re.compile(r"</?\s*(RESPONSE|think|summary|paper)\s*>", re.IGNORECASE)
 _HEADING = re.compile(r"^(#{1,6})\s+\S")
-_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’.\-]*")
+# Chinese, Japanese and Korean are written without spaces between words: each character is a
+# token, and counts as half a word (500 English words are about 1,000 CJK characters).
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\u1100-\u11ff\uf900-\ufaff"
+_TOKEN = re.compile(rf"[{_CJK}]|[^\W_{_CJK}]+(?:['’.\-][^\W_{_CJK}]+)*")
+_IS_CJK = re.compile(rf"[{_CJK}]")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[。！？])")
+SCRIPTS = {
+    "latin": re.compile(r"[A-Za-z\u00c0-\u024f]"),
+    "han": re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"),
+    "kana": re.compile(r"[\u3040-\u30ff]"),
+    "hangul": re.compile(r"[\uac00-\ud7af\u1100-\u11ff]"),
+    "cyrillic": re.compile(r"[\u0400-\u04ff]"),
+    "greek": re.compile(r"[\u0370-\u03ff]"),
+    "arabic": re.compile(r"[\u0600-\u06ff]"),
+    "hebrew": re.compile(r"[\u0590-\u05ff]"),
+    "devanagari": re.compile(r"[\u0900-\u097f]"),
+    "thai": re.compile(r"[\u0e00-\u0e7f]"),
+}
+_LANGUAGE_SCRIPTS = {
+    "chinese": {"han"}, "mandarin": {"han"}, "cantonese": {"han"}, "japanese": {"han", "kana"},
+    "korean": {"hangul"}, "russian": {"cyrillic"}, "ukrainian": {"cyrillic"}, "bulgarian": {"cyrillic"},
+    "serbian": {"cyrillic"}, "greek": {"greek"}, "arabic": {"arabic"}, "persian": {"arabic"}, "farsi": {"arabic"},
+    "urdu": {"arabic"}, "hebrew": {"hebrew"}, "hindi": {"devanagari"}, "marathi": {"devanagari"},
+    "nepali": {"devanagari"}, "thai": {"thai"},
+}  # fmt: skip
+_ENGLISH = {"the", "and", "of", "to", "is", "in", "that", "for", "with", "this", "are", "it", "on", "as", "by"}
 
 
 def words(text: str) -> list[str]:
-    return [w.lower().strip(".'’-") for w in _WORD.findall(text)]
+    """Tokens: words where words are spaced, single characters in CJK text."""
+    return [w.lower().strip(".'’-") for w in _TOKEN.findall(text)]
 
 
-def gates(summary: str, paper: str, *, min_words: int, min_sections: int) -> list[Check]:
+def word_count(text: str) -> int:
+    """Length in English-word equivalents: a spaced word is one, a CJK character half of one."""
+    tokens = _TOKEN.findall(text)
+    cjk = sum(1 for t in tokens if _IS_CJK.match(t))
+    return len(tokens) - cjk + cjk // 2
+
+
+def script_of(language: str) -> set[str]:
+    return _LANGUAGE_SCRIPTS.get(language.strip().lower(), {"latin"})
+
+
+def gates(summary: str, paper: str, *, min_words: int, min_sections: int, language: str = "English") -> list[Check]:
     """Every deterministic gate, passed or not, in a fixed order."""
     return [
         _word_count(summary, min_words),
         _title(summary),
+        _tldr(summary),
+        _language(summary, language),
         _sections(summary, min_sections),
         _subsections(summary),
         _empty_sections(summary),
@@ -47,8 +88,50 @@ def _headings(summary: str) -> list[tuple[int, int, str]]:
 
 
 def _word_count(summary: str, min_words: int) -> Check:
-    n = len(words(re.sub(r"^#+\s*", "", summary, flags=re.MULTILINE)))
+    n = word_count(re.sub(r"^#+\s*", "", summary, flags=re.MULTILINE))
     return _check("word_count", "" if n >= min_words else f"{n} words, needs at least {min_words}")
+
+
+def tldr_of(summary: str) -> str:
+    """The one-sentence TL;DR right after the title, without its label; '' when there is none."""
+    lines = [line.strip() for line in summary.splitlines() if line.strip()]
+    if len(lines) > 1 and lines[1].startswith(TLDR):
+        return lines[1][len(TLDR) :].strip()
+    return ""
+
+
+def _tldr(summary: str) -> Check:
+    text = tldr_of(summary)
+    if not text:
+        return _check("tldr", f"no '{TLDR}' line right after the title")
+    if len([s for s in _SENTENCE_END.split(text) if s.strip()]) > 1:
+        return _check("tldr", "the TL;DR must be one sentence")
+    n = word_count(text)
+    return _check("tldr", "" if n <= MAX_TLDR_WORDS else f"the TL;DR has {n} words, at most {MAX_TLDR_WORDS}")
+
+
+def _language(summary: str, language: str) -> Check:
+    """The summary is in the script of the language asked for; English and other Latin-script
+    languages are told apart by the share of common English words."""
+    text = re.sub(r"`[^`]*`|\*\*TL;DR:\*\*", "", summary)
+    counts = {name: len(pattern.findall(text)) for name, pattern in SCRIPTS.items()}
+    letters = sum(counts.values())
+    if not letters:
+        return _check("language", "")
+    expected = script_of(language)
+    share = sum(counts[name] for name in expected) / letters
+    if share < 0.5:
+        found = max(counts, key=lambda name: counts[name])
+        return _check("language", f"it is not written in {language} (mostly {found} script)")
+    if expected == {"latin"}:
+        tokens = words(text)
+        english = sum(1 for t in tokens if t in _ENGLISH) / max(1, len(tokens))
+        is_english = language.strip().lower() == "english"
+        if is_english and english < 0.04:
+            return _check("language", "it does not read as English")
+        if not is_english and english > 0.15:
+            return _check("language", f"it reads as English, not {language}")
+    return _check("language", "")
 
 
 def _title(summary: str) -> Check:
@@ -98,8 +181,11 @@ def _wrapper_tags(summary: str) -> Check:
 
 
 def _verbatim(summary: str, paper: str) -> Check:
-    run = longest_shared_run(words(summary), words(paper), MAX_VERBATIM_WORDS + 1)
-    if len(run) <= MAX_VERBATIM_WORDS:
+    tokens = words(summary)
+    cjk = sum(1 for t in tokens if _IS_CJK.match(t))
+    limit = MAX_VERBATIM_WORDS * (2 if cjk > len(tokens) / 2 else 1)  # a CJK token is half a word
+    run = longest_shared_run(tokens, words(paper), limit + 1)
+    if len(run) <= limit:
         return _check("verbatim", "")
     quote = " ".join(run[:12])
     return _check(
@@ -131,7 +217,9 @@ def longest_shared_run(a: list[str], b: list[str], k: int) -> list[str]:
 
 
 def _repetition(summary: str) -> Check:
-    sentences = [" ".join(words(s)) for s in re.split(r"(?<=[.!?])\s+|\n+", summary) if len(words(s)) >= 5]
+    sentences = [
+        " ".join(words(s)) for s in re.split(r"(?<=[.!?])\s+|(?<=[。！？])|\n+", summary) if len(words(s)) >= 5
+    ]
     repeated = [s for s, n in Counter(sentences).items() if n > 1]
     if repeated:
         return _check("repetition", f'repeats a sentence or line: "{repeated[0][:80]}"')

@@ -26,8 +26,9 @@ from langgraph.types import Command, Overwrite, StateSnapshot
 
 from paper_summarizer import models, outputs, texts
 from paper_summarizer.context import Context
-from paper_summarizer.errors import BadInputError, ThreadNotFoundError
+from paper_summarizer.errors import BadInputError, ThreadNotFoundError, describe
 from paper_summarizer.graph import Graph, build_graph
+from paper_summarizer.nodes.shared import round_cap
 from paper_summarizer.persistence import open_persistence
 from paper_summarizer.state import Result, Status
 
@@ -205,7 +206,31 @@ def summarize_many(
             return item
 
         with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-            return list(pool.map(one, items))
+            done = list(pool.map(one, items))
+    if len(done) > 1:
+        write_digest(done, Path(output_dir))
+    return done
+
+
+def write_digest(items: list[BatchItem], output_dir: Path) -> Path:
+    """digest.md beside the summaries: the reading list at a glance, from each run's result."""
+    entries = []
+    for item in items:
+        out = item.result.result if item.result else None
+        if item.error is not None or item.result is None:
+            entries.append({"source": item.source, "error": describe(item.error or RuntimeError("no result"))[0]})
+            continue
+        path = item.result.summary_path
+        entries.append({
+            "source": item.source,
+            "title": out["title"] if out else "",
+            "tldr": out["tldr"] if out else "",
+            "status": f"{item.result.status} ({item.result.rounds} rounds)",
+            "link": path.name if path else "",
+        })  # fmt: skip
+    path = output_dir / "digest.md"
+    outputs.write_atomic(path, outputs.digest_markdown(entries))
+    return path
 
 
 class _Names:
@@ -276,7 +301,7 @@ class _Run:
             command = Command(resume=self.reviewer(snapshot.interrupts[0].value))
         elif not snapshot.next:
             result = snapshot.values.get("result")
-            if not result or result["status"] != Status.CAP_REACHED or result["rounds"] >= ctx.max_iterations:
+            if not result or result["status"] != Status.CAP_REACHED or result["rounds"] >= round_cap(ctx):
                 return self._finish(config)  # finished: write its files again
             command = Command(goto="generate")  # the cap was raised: more rounds
         return self._drive(config, command, ctx)

@@ -95,6 +95,26 @@ class Note(TypedDict):
     usage: Usage
 
 
+class OutlineSection(TypedDict):
+    """A section of the outline a small model writes into (see outline.py)."""
+
+    index: int
+    level: int  # 2 for '##', 3 for '###', 0 for the TL;DR line under the title
+    heading: str
+    start: int  # the span of the paper's text it summarizes
+    end: int
+    words: int  # how long its paragraph should be
+
+
+class SectionDraft(TypedDict):
+    """One paragraph of the outline, written by a small model (see outline.py)."""
+
+    round: int
+    index: int
+    text: str
+    usage: Usage
+
+
 def upsert_attempts(current: list[Attempt], update: list[Attempt]) -> list[Attempt]:
     """Merge attempts by round: generate adds a round, evaluate and review fill in its verdict."""
     merged = {a["round"]: a for a in current}
@@ -110,6 +130,7 @@ class Result(TypedDict):
     status: str  # Status.PASSED or Status.CAP_REACHED
     title: str
     name: str  # file-name-safe stem for the outputs
+    tldr: str  # the best attempt's one-sentence TL;DR
     summary: str  # the best attempt's text
     markdown: str  # the summary with a footer: who wrote it, what checked it, what it still fails
     best_round: int
@@ -139,4 +160,6 @@ class State(InputState, total=False):
     notes: Annotated[list[Note], operator.add]  # one per condensed part, in any order
     summary: str  # the latest attempt's text: what the judge reads and Studio shows
     attempts: Annotated[list[Attempt], upsert_attempts]
+    outline: list[OutlineSection]  # small-model drafting: the sections code planned for this round
+    drafts: Annotated[list[SectionDraft], operator.add]  # their paragraphs, every round's, in any order
     result: Result | None  # set by the final node; cleared when a new run starts

@@ -6,6 +6,12 @@ import random
 from pathlib import Path
 
 _VOCAB = [
+    # a few of the commonest English words, so that prose reads as English to the language gate
+    "the",
+    "and",
+    "of",
+    "to",
+    "is",
     "model",
     "data",
     "training",
@@ -83,11 +89,13 @@ def prose(n_words: int, seed: int = 0) -> str:
 
 
 def summary(n_words: int = 120, sections: int = 3, title: str = "A Clear Summary", seed: int = 1) -> str:
-    """A summary that passes every gate: a title, `##` sections, the last with a `###` subsection."""
+    """A summary that passes every gate: a title, a TL;DR, `##` sections, the last with a `###`
+    subsection."""
     per = max(1, n_words // (sections + 1))
     body = "\n\n".join(f"## Part {i + 1}\n\n{prose(per, seed * 100 + i)}" for i in range(sections))
     detail = f"### Details\n\n{prose(n_words - per * sections, seed * 100 + 99)}"
-    return f"# {title}\n\n{body}\n\n{detail}\n"
+    tldr = f"**TL;DR:** The paper shows that the {_VOCAB[seed % len(_VOCAB)]} gates make judging cheaper."
+    return f"# {title}\n\n{tldr}\n\n{body}\n\n{detail}\n"
 
 
 PAPER_MD = """# Gated Judges for Summaries

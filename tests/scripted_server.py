@@ -150,13 +150,14 @@ def writer_and_judge(summaries: list[Reply | str], verdicts: list[Reply | str]) 
 
 
 def verdict_json(
-    evaluation: str, feedback: str = "", n_criteria: int = 4, passed: bool | list[bool] | None = None
+    evaluation: str, feedback: str = "", n_criteria: int = 5, passed: bool | list[bool] | None = None
 ) -> str:
     """A judge's reply. The judge gives evidence per criterion; code derives the evaluation, so
     `evaluation` only decides what the criteria say (all pass for PASS, all fail otherwise,
-    unless `passed` says), and FAIL means "not a summary of this paper"."""
+    unless `passed` says; a shorter list passes the rest), and FAIL means "not a summary of this
+    paper"."""
     ok = evaluation == "PASS" if passed is None else passed
-    each = ok if isinstance(ok, list) else [ok] * n_criteria
+    each = [*ok, *[True] * (n_criteria - len(ok))] if isinstance(ok, list) else [ok] * n_criteria
     return json.dumps({
         "criteria": [{"criterion": i, "reason": "scripted", "passed": p} for i, p in enumerate(each, 1)],
         "about_this_paper": evaluation != "FAIL", "feedback": feedback,

@@ -34,7 +34,9 @@ def evaluate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     attempt = state["attempts"][-1]
     summary = state.get("summary", "")
     full_text = library.text(store, state["paper"])
-    gates = quality.gates(summary, full_text, min_words=ctx.min_words, min_sections=ctx.min_sections)
+    gates = quality.gates(
+        summary, full_text, min_words=ctx.min_words, min_sections=ctx.min_sections, language=ctx.language
+    )
     numbers = quality.grounding(summary, full_text)
     if not all(g["passed"] for g in gates):
         verdict = verdicts.from_gates(gates, numbers, empty=not summary.strip())
@@ -42,12 +44,14 @@ def evaluate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
 
     paper_text, _ = paper_for_prompt(store, state["paper"], ctx)
     request = fill(
-        ctx.evaluate_instructions or template("evaluate"), summary=quote(summary), n_criteria=len(ctx.criteria)
+        ctx.evaluate_instructions or template("evaluate"), summary=quote(summary), n_criteria=len(ctx.judged_criteria())
     )
-    messages = conversation(paper_text, ctx.criteria, ctx.min_words, ctx.min_sections, request)
+    messages = conversation(paper_text, ctx, request)
     name = judge_name(ctx)
-    reply, usage = ask_judge(_judge_model(name, ctx), messages, len(ctx.criteria), state["source"], attempt["round"])
-    verdict = verdicts.from_judge(reply, ctx.criteria, gates, numbers, name, usage)
+    reply, usage = ask_judge(
+        _judge_model(name, ctx), messages, len(ctx.judged_criteria()), state["source"], attempt["round"]
+    )
+    verdict = verdicts.from_judge(reply, ctx.judged_criteria(), gates, numbers, name, usage)
     return {"attempts": [{"round": attempt["round"], "verdict": verdict}]}
 
 
@@ -82,7 +86,7 @@ def _judge_model(name: str, ctx: Context) -> Runnable[Any, Any] | BaseChatModel:
     model = chat_model(name, ctx)
     provider = models.provider_of(name, ctx.base_url)
     if provider == "openai":
-        schema = verdicts.judge_schema(len(ctx.criteria))
+        schema = verdicts.judge_schema(len(ctx.judged_criteria()))
         return model.bind(response_format={"type": "json_schema", "json_schema": {"name": "verdict", "schema": schema}})
     if provider == "deepseek":
         return model.bind(response_format={"type": "json_object"})  # DeepSeek has JSON mode, no schemas

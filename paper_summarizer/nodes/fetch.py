@@ -15,7 +15,7 @@ from paper_summarizer import models
 from paper_summarizer.context import Context
 from paper_summarizer.documents import budget, library
 from paper_summarizer.documents.sources import Access
-from paper_summarizer.nodes.shared import context_window, prompt_budget, store_of, writer_name
+from paper_summarizer.nodes.shared import context_window, drafts_by_outline, prompt_budget, store_of, writer_name
 from paper_summarizer.state import State
 
 
@@ -31,10 +31,14 @@ def fetch_with(access: Access) -> FetchNode:
         ctx = runtime.context
         store = store_of(runtime)
         paper = library.load(state["source"], store, access=access, max_bytes=int(ctx.max_download_mb * 1_000_000))
-        fresh: dict[str, Any] = {"attempts": Overwrite([]), "notes": Overwrite([]), "summary": "", "result": None}
+        fresh: dict[str, Any] = {
+            "attempts": Overwrite([]), "notes": Overwrite([]), "drafts": Overwrite([]), "summary": "", "result": None
+        }  # fmt: skip
         text = library.text(store, paper)
         room = prompt_budget(ctx)
-        if ctx.condense and budget.tokens(text) > room:
+        # A small model drafting by outline reads each section's own part of the full text, so
+        # condensing (slow and lossy with such a model) would only serve the judge: shorten instead.
+        if ctx.condense and not drafts_by_outline(ctx) and budget.tokens(text) > room:
             output = models.max_output_tokens(writer_name(ctx), ctx.max_output_tokens)
             parts = budget.plan_parts(text, budget.part_budget(context_window(ctx), output), room)
             notice = f"The paper is too long for the model's context: condensing it in {len(parts)} parts first."

@@ -9,7 +9,7 @@ from typing import Any
 from langgraph.config import get_config
 from langgraph.runtime import Runtime
 
-from paper_summarizer import models, texts, verdicts
+from paper_summarizer import models, quality, texts, verdicts
 from paper_summarizer.context import Context
 from paper_summarizer.nodes.shared import store_of
 from paper_summarizer.replies import add_usage
@@ -21,7 +21,7 @@ def finalize(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     store = store_of(runtime)
     paper = state["paper"]
     attempts = state.get("attempts") or []
-    best = verdicts.best_attempt(attempts, len(ctx.criteria))
+    best = verdicts.best_attempt(attempts, len(ctx.judged_criteria()))
     if best is None:  # the router only comes here after a verdict; a guard, not a path
         raise ValueError("finalize needs at least one judged attempt")
     verdict = best["verdict"]
@@ -40,6 +40,7 @@ def finalize(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         status=Status.PASSED.value if passed else Status.CAP_REACHED.value,
         title=paper["title"],
         name=paper["name"],
+        tldr=quality.tldr_of(summary),
         summary=summary,
         markdown="",
         best_round=best["round"],

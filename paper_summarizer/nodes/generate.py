@@ -21,8 +21,8 @@ def generate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     paper_text, _ = paper_for_prompt(store, paper, ctx)
     attempts = state.get("attempts") or []
     round_no = len(attempts) + 1
-    instructions = writer_instructions(ctx.generate_instructions, ctx.min_words)
-    base = revision_base(attempts, len(ctx.criteria))
+    instructions = writer_instructions(ctx)
+    base = revision_base(attempts, len(ctx.judged_criteria()))
     if base is None:
         request = fill(template("generate"), instructions=instructions)
     else:
@@ -33,7 +33,7 @@ def generate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             summary=quote(texts.get(store, base.get("summary_key", ""))),
             instructions=instructions,
         )
-    messages = conversation(paper_text, ctx.criteria, ctx.min_words, ctx.min_sections, request)
+    messages = conversation(paper_text, ctx, request)
     name = writer_name(ctx)
     reply = chat_model(name, ctx).invoke(
         messages,

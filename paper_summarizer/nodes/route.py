@@ -10,26 +10,43 @@ from langgraph.runtime import Runtime
 from langgraph.types import Send
 
 from paper_summarizer.context import Context
+from paper_summarizer.nodes.shared import drafts_by_outline, round_cap
 from paper_summarizer.state import State
 
+Draft = Literal["generate", "outline"]
 
-def route_after_fetch(state: State) -> list[Send] | Literal["generate"]:
+
+def draft_step(state: State, runtime: Runtime[Context]) -> Draft:
+    """A round is written in one call, or section by section for a small model."""
+    return "outline" if drafts_by_outline(runtime.context) else "generate"
+
+
+def route_after_fetch(state: State, runtime: Runtime[Context]) -> list[Send] | Draft:
     """Condense a paper with a plan of parts, all parts at once; otherwise start writing."""
     paper = state["paper"]
     if not paper.get("parts") or paper.get("condensed_key"):
-        return "generate"
+        return draft_step(state, runtime)
     return [Send("condense", {"source": state["source"], "paper": paper, "part": part}) for part in paper["parts"]]
 
 
-def route(state: State, runtime: Runtime[Context]) -> Literal["generate", "review", "finalize"]:
+def route_sections(state: State) -> list[Send]:
+    """Every section of this round's outline, written at once."""
+    attempts = state.get("attempts") or []
+    verdict = attempts[-1].get("verdict") if attempts else None
+    feedback = verdict["feedback"] if verdict and verdict["evaluation"] != "PASS" else ""
+    task = {"source": state["source"], "paper": state["paper"], "round": len(attempts) + 1, "feedback": feedback}
+    return [Send("write_section", {**task, "section": section}) for section in state["outline"]]
+
+
+def route(state: State, runtime: Runtime[Context]) -> Literal["generate", "outline", "review", "finalize"]:
     """After a verdict (or a reviewer's answer): another round, a reviewer, or the result."""
     attempts = state.get("attempts") or []
     last = attempts[-1] if attempts else {}
     verdict = last.get("verdict")
     if verdict is None:
-        return "generate"
+        return draft_step(state, runtime)
     if runtime.context.human_review and "review" not in last:
         return "review"
-    if verdict["evaluation"] == "PASS" or len(attempts) >= runtime.context.max_iterations:
+    if verdict["evaluation"] == "PASS" or len(attempts) >= round_cap(runtime.context):
         return "finalize"
-    return "generate"
+    return draft_step(state, runtime)

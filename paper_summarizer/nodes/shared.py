@@ -45,6 +45,23 @@ def context_window(ctx: Context) -> int:
     )
 
 
+DEFAULT_ROUNDS, LOCAL_ROUNDS = 4, 2
+
+
+def round_cap(ctx: Context) -> int:
+    """The most rounds a run may take: max_iterations, or its default for the writer."""
+    return ctx.max_iterations or (LOCAL_ROUNDS if writer_name(ctx) == models.LOCAL else DEFAULT_ROUNDS)
+
+
+SMALL_CONTEXT = 8192  # tokens; a model this small writes a summary section by section
+
+
+def drafts_by_outline(ctx: Context) -> bool:
+    if ctx.draft_mode in ("outline", "whole"):
+        return ctx.draft_mode == "outline"
+    return writer_name(ctx) == models.LOCAL or context_window(ctx) <= SMALL_CONTEXT
+
+
 def prompt_budget(ctx: Context) -> int:
     """Tokens of paper text a writer or judge prompt can hold."""
     return budget.paper_budget(context_window(ctx), models.max_output_tokens(writer_name(ctx), ctx.max_output_tokens))

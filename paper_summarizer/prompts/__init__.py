@@ -15,6 +15,8 @@ from importlib.resources import files
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
+from paper_summarizer.context import AUDIENCES, Context
+
 # Our delimiters, and look-alikes of them, inside untrusted text (the paper, a summary, a part)
 # would let that text pretend to close its block and speak as the request.
 _DELIMITER = re.compile(r"<\s*(/?)\s*(paper|summary|part)\s*>", re.IGNORECASE)
@@ -42,11 +44,24 @@ def numbered(items: list[str]) -> str:
     return "\n".join(f"{n}. {item}" for n, item in enumerate(items, 1))
 
 
-def writer_instructions(custom: str, min_words: int) -> str:
-    """The writer's rules: the caller's own, or ours. They hold in every round, revisions too."""
-    return fill(custom or template("instructions"), min_words=min_words).strip()
+def writer_instructions(ctx: Context) -> str:
+    """The writer's rules: the caller's own, or ours for the run's language and audience. They
+    hold in every round, revisions too."""
+    return fill(
+        ctx.generate_instructions or template("instructions"),
+        min_words=ctx.min_words,
+        min_chars=2 * ctx.min_words,
+        language=ctx.language,
+        audience=AUDIENCES[ctx.audience][1],
+    ).strip()
 
 
-def conversation(paper: str, criteria: list[str], min_words: int, min_sections: int, request: str) -> list[BaseMessage]:
-    system = fill(template("system"), criteria=numbered(criteria), min_words=min_words, min_sections=min_sections)
+def conversation(paper: str, ctx: Context, request: str) -> list[BaseMessage]:
+    system = fill(
+        template("system"),
+        criteria=numbered(ctx.judged_criteria()),
+        min_words=ctx.min_words,
+        min_sections=ctx.min_sections,
+        language=ctx.language,
+    )
     return [SystemMessage(system), HumanMessage(f"<paper>\n{quote(paper)}\n</paper>\n\n{request}")]

