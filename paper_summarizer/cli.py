@@ -65,6 +65,15 @@ OutputDir = Annotated[
     Path | None,
     typer.Option(file_okay=False, help="Where summaries and reports go (default: .).", show_default=False),
 ]
+Server = Annotated[
+    str | None,
+    typer.Option(
+        envvar="PAPER_SUMMARIZER_SERVER",
+        help="URL of a LangGraph Server deployment to run on, instead of this machine "
+        "(API key: $LANGGRAPH_API_KEY or $LANGSMITH_API_KEY).",
+        show_default=False,
+    ),
+]
 Review = Annotated[
     bool, typer.Option("--review", help="Approve or send back each verdict yourself.", show_default=False)
 ]
@@ -244,6 +253,7 @@ def summarize(
     checkpoint_db: CheckpointDb = None,
     concurrency: Annotated[int, typer.Option(min=1, help="Papers summarized at once.")] = 4,
     review: Review = False,
+    server: Server = None,
 ) -> None:
     """Summarize papers; write <name>.summary.md and <name>.report.json for each."""
 
@@ -264,7 +274,12 @@ def summarize(
             "min_words": min_words, "max_output_tokens": max_output_tokens, "human_review": review or None,
             "language": language, "audience": audience,
         }  # fmt: skip
-        ctx = Context(**{k: v for k, v in options.items() if v is not None})
+        given = {k: v for k, v in options.items() if v is not None}
+        ctx = Context(**given)  # checks the values here, before anything is sent anywhere
+        if server:
+            if review or thread_id:
+                raise BadInputError("--review and --thread-id work on this machine, not with --server")
+            return _batch(runner, sources_list, ctx, concurrency, checkpoint_db, output_dir, None, (server, given))
         choice = models.choose(ctx.model)
         if choice.reason:
             err.print(f"[cyan]model:[/cyan] {models.display_name(choice.name)} ({escape(choice.reason)})")
@@ -312,14 +327,24 @@ def _batch(
     checkpoint_db: str | None,
     output_dir: Path | None,
     reviewer: Callable[[dict[str, Any]], str] | None,
+    server: tuple[str, dict[str, Any]] | None = None,
 ) -> int:
-    """Papers run concurrently, each in its own thread; then one table. The exit code is the
-    worst paper's. With --review, bars would fight the prompts, so progress goes line by line."""
+    """Papers run concurrently, each in its own thread, here or on a server; then one table. The
+    exit code is the worst paper's. With --review, bars would fight the prompts, so progress goes
+    line by line."""
     with Display(len(sources_list), ctx.max_iterations or 4, bars=reviewer is None) as display:
-        items = runner.summarize_many(
-            sources_list, ctx, concurrency=concurrency, checkpoint_db=checkpoint_db,
-            output_dir=output_dir or Path("."), on_update=display.update, on_done=display.done, reviewer=reviewer,
-        )  # fmt: skip
+        if server is not None:
+            from paper_summarizer import remote
+
+            items = remote.summarize_many(
+                server[0], sources_list, server[1], concurrency=concurrency, output_dir=output_dir or Path("."),
+                on_update=display.update, on_done=display.done,
+            )  # fmt: skip
+        else:
+            items = runner.summarize_many(
+                sources_list, ctx, concurrency=concurrency, checkpoint_db=checkpoint_db,
+                output_dir=output_dir or Path("."), on_update=display.update, on_done=display.done, reviewer=reviewer,
+            )  # fmt: skip
     table = Table("source", "thread", "status", "rounds", "TL;DR", "tokens in/out", "output", title="summaries")
     codes: list[int] = []
     for item in items:
@@ -340,7 +365,8 @@ def _batch(
                 out.print(str(result.summary_path))
         codes.append(code)
     err.print(table)
-    err.print(f"digest: {(output_dir or Path('.')) / 'digest.md'}")
+    if len(items) > 1:
+        err.print(f"digest: {(output_dir or Path('.')) / 'digest.md'}")
     return max(codes, key=_SEVERITY.index)
 
 
@@ -417,14 +443,23 @@ def history(
 
 
 @app.command()
-def threads(checkpoint_db: CheckpointDb = None) -> None:
-    """List stored runs."""
-    from paper_summarizer import runner
+def threads(checkpoint_db: CheckpointDb = None, server: Server = None) -> None:
+    """List stored runs (here, or on a --server deployment)."""
+    if server:
+        from paper_summarizer import remote
 
-    found = _guard(lambda: runner.threads(checkpoint_db=checkpoint_db))
-    out.print(f"{'thread':<14} {'status':<16} {'rounds':>6}  {'last update':<20}  source")
-    for t in found:
-        out.print(f"{t.thread_id:<14} {t.status:<16} {t.rounds:>6}  {t.updated_at[:19]:<20}  {escape(t.source)}")
+        rows = _guard(lambda: remote.threads(server))
+    else:
+        from paper_summarizer import runner
+
+        rows = [vars(t) for t in _guard(lambda: runner.threads(checkpoint_db=checkpoint_db))]
+    width = max([14, *[len(r["thread_id"]) + 1 for r in rows]])
+    out.print(f"{'thread':<{width}} {'status':<16} {'rounds':>6}  {'last update':<20}  source")
+    for r in rows:
+        out.print(
+            f"{r['thread_id']:<{width}} {r['status']:<16} {r['rounds']:>6}  {r['updated_at'][:19]:<20}  "
+            f"{escape(r['source'])}"
+        )
 
 
 @app.command()

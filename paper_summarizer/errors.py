@@ -9,8 +9,10 @@ class PaperSummarizerError(Exception):
     exit_code = 1
 
 
-class BadInputError(PaperSummarizerError):
-    """Bad input or usage: the user can fix it by changing what they passed."""
+class BadInputError(PaperSummarizerError, ValueError):
+    """Bad input or usage: the user can fix it by changing what they passed. A ValueError, so a
+    LangGraph Server shows its one-line message to the caller instead of hiding it as an internal
+    error: the message is about the caller's own input."""
 
     exit_code = 2
 

@@ -194,7 +194,7 @@ def summarize_many(
     # One database session for the batch: the savers serialize their own access, and papers
     # do not race each other through first-time setup.
     with _session(checkpoint_db) as (graph, store):
-        run = _Run(graph, store, Path(output_dir), on_update, reviewer, names=_Names())
+        run = _Run(graph, store, Path(output_dir), on_update, reviewer, names=Names())
 
         def one(item: BatchItem) -> BatchItem:
             try:
@@ -233,7 +233,7 @@ def write_digest(items: list[BatchItem], output_dir: Path) -> Path:
     return path
 
 
-class _Names:
+class Names:
     """Output names claimed in a batch: two papers called paper.pdf in different folders get
     paper.summary.md and paper-2.summary.md, not one file written twice."""
 
@@ -263,7 +263,7 @@ class _Run:
         output_dir: Path,
         on_update: OnUpdate | None,
         reviewer: Reviewer | None,
-        names: _Names | None = None,
+        names: Names | None = None,
     ) -> None:
         self.graph, self.store, self.output_dir = graph, store, output_dir
         self.on_update, self.reviewer, self.names = on_update, reviewer, names
@@ -335,15 +335,18 @@ class _Run:
         out = _as_result(thread_id, record["source"], snapshot, self.store)
         values = snapshot.values
         if out.result is not None and out.status in (Status.PASSED, Status.CAP_REACHED):
-            name = out.result["name"]
-            if self.names is not None:
-                name = self.names.claim(thread_id, name)
-            report = {"thread_id": thread_id, "source": record["source"], "paper": values.get("paper")}
-            report.update({k: v for k, v in out.result.items() if k != "markdown"})
-            out.summary_path, out.report_path = outputs.write(
-                self.output_dir, name, out.result["markdown"], json.dumps(report, indent=2, ensure_ascii=False)
-            )
+            name = self.names.claim(thread_id, out.result["name"]) if self.names else out.result["name"]
+            out.summary_path, out.report_path = write_outputs(self.output_dir, name, out, values.get("paper"))
         return out
+
+
+def write_outputs(output_dir: Path, name: str, out: SummaryResult, paper: Any) -> tuple[Path, Path]:
+    """<name>.summary.md and <name>.report.json, from a finished run's result alone (local or
+    fetched from a server: the same files either way)."""
+    assert out.result is not None
+    report = {"thread_id": out.thread_id, "source": out.source, "paper": paper}
+    report.update({k: v for k, v in out.result.items() if k != "markdown"})
+    return outputs.write(output_dir, name, out.result["markdown"], json.dumps(report, indent=2, ensure_ascii=False))
 
 
 def status_of(snapshot: StateSnapshot, record: dict[str, Any] | None = None) -> Status:

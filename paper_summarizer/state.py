@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import operator
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NotRequired
 
 # typing_extensions: on Python < 3.12 pydantic (and so LangGraph Server's schema endpoint) rejects
 # typing.TypedDict, and Studio would show no input form.
@@ -145,8 +145,16 @@ class Result(TypedDict):
     attempts: list[dict[str, Any]]  # every round, with its texts, models, verdict and tokens
 
 
+class Upload(TypedDict):
+    """A local file sent by a client to a served graph, which may not read the client's disk."""
+
+    name: str  # the file's name, for its type and the outputs' names
+    content_base64: str
+
+
 class InputState(TypedDict):
     source: str
+    upload: NotRequired[Upload | None]  # the source's bytes, when the source is the client's file
 
 
 class OutputState(TypedDict, total=False):

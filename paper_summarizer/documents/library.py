@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from paper_summarizer.documents import convert, sources
 from paper_summarizer.errors import SourceError
-from paper_summarizer.state import PaperRef
+from paper_summarizer.state import PaperRef, Upload
 
 if TYPE_CHECKING:  # documents/ never imports the graph stack: `convert` starts in a blink
     from langgraph.store.base import BaseStore
@@ -31,8 +31,15 @@ def markdown(source_text: str, *, access: sources.Access, max_bytes: int) -> str
     return convert.to_markdown(fetched, source.text)[0]
 
 
-def load(source_text: str, store: BaseStore, *, access: sources.Access, max_bytes: int) -> PaperRef:
-    source, fetched = read(source_text, access=access, max_bytes=max_bytes)
+def load(
+    source_text: str, store: BaseStore, *, access: sources.Access, max_bytes: int, upload: Upload | None = None
+) -> PaperRef:
+    """The paper's reference, its text converted once and stored. An upload (a client's file,
+    sent as bytes) is used as it is: nothing is read from this machine for it."""
+    if upload is not None:
+        source, fetched = sources.Source("file", upload["name"], source_text), sources.uploaded(upload, max_bytes)
+    else:
+        source, fetched = read(source_text, access=access, max_bytes=max_bytes)
     key = hashlib.sha256(fetched.data).hexdigest()
     item = store.get(NAMESPACE, key)
     if item is None:

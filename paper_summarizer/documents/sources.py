@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import ipaddress
 import os
 import re
@@ -12,6 +14,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from paper_summarizer.errors import NetworkError, SourceError, first_line
+from paper_summarizer.state import Upload
 
 ALLOW_LOCAL_FILES = "PAPER_SUMMARIZER_ALLOW_LOCAL_FILES"
 ALLOW_PRIVATE_URLS = "PAPER_SUMMARIZER_ALLOW_PRIVATE_URLS"
@@ -111,6 +114,21 @@ def fetch(source: Source, *, access: Access, max_bytes: int, timeout: float = 60
     return Fetched(data, ext or ".pdf", url, name)
 
 
+def uploaded(upload: Upload, max_bytes: int) -> Fetched:
+    """A client's file, sent as base64 in the run's input."""
+    encoded = upload.get("content_base64") or ""
+    if len(encoded) * 3 // 4 > max_bytes:
+        raise SourceError(f"{upload['name']} is larger than the {max_bytes / 1e6:g} MB limit")
+    try:
+        data = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise SourceError(f"the upload of {upload['name']} is not valid base64") from exc
+    if not data.strip():
+        raise SourceError(f"{upload['name']} is empty")
+    path = Path(upload["name"])
+    return Fetched(data, path.suffix.lower(), "", safe_name(path.stem))
+
+
 def _read_file(location: str, access: Access) -> Fetched:
     if not access.local_files:
         raise SourceError(
@@ -147,7 +165,7 @@ def check_url(url: str, access: Access) -> None:
             address = address.ipv4_mapped
         if not address.is_global or address.is_multicast:
             raise SourceError(
-                f"refusing to fetch {url}: {host} is a private or local address ({address}); "
+                f"refusing to fetch {url}: {host} is a private or local address; "
                 f"a deployment can allow such hosts with {ALLOW_PRIVATE_URLS}=1"
             )
 

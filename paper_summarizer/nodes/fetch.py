@@ -30,9 +30,12 @@ def fetch_with(access: Access) -> FetchNode:
     def fetch(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         ctx = runtime.context
         store = store_of(runtime)
-        paper = library.load(state["source"], store, access=access, max_bytes=int(ctx.max_download_mb * 1_000_000))
+        max_bytes = int(ctx.max_download_mb * 1_000_000)
+        paper = library.load(state["source"], store, access=access, max_bytes=max_bytes, upload=state.get("upload"))
+        # The upload is in the store now; clearing it keeps later checkpoints from copying it.
         fresh: dict[str, Any] = {
-            "attempts": Overwrite([]), "notes": Overwrite([]), "drafts": Overwrite([]), "summary": "", "result": None
+            "attempts": Overwrite([]), "notes": Overwrite([]), "drafts": Overwrite([]), "summary": "", "result": None,
+            "upload": None,
         }  # fmt: skip
         text = library.text(store, paper)
         room = prompt_budget(ctx)

@@ -59,7 +59,8 @@ SMALL_CONTEXT = 8192  # tokens; a model this small writes a summary section by s
 def drafts_by_outline(ctx: Context) -> bool:
     if ctx.draft_mode in ("outline", "whole"):
         return ctx.draft_mode == "outline"
-    return writer_name(ctx) == models.LOCAL or context_window(ctx) <= SMALL_CONTEXT
+    writer = writer_name(ctx)  # the writer's own window: a small judge does not make a small writer
+    return writer == models.LOCAL or models.context_window(writer, ctx.context_window) <= SMALL_CONTEXT
 
 
 def prompt_budget(ctx: Context) -> int:

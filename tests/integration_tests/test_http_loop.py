@@ -58,7 +58,7 @@ def test_cap_reached_writes_the_best_attempt_and_says_what_fails(
     )
     assert result.status == "cap reached" and not result.passed and result.rounds == 2
     assert result.best_round == 1  # round 2 failed a gate; round 1 failed one judged criterion
-    assert result.failing == [Context().criteria[3]]
+    assert result.failing == [Context().judged_criteria()[3]]
     text = result.summary_path.read_text()  # type: ignore[union-attr]
     assert "Did not pass within 2 rounds" in text and "best attempt (round 1)" in text
 

@@ -232,3 +232,34 @@ def test_human_review_feedback_then_approve(server_url: str, scripted: list[Scri
     assert state["next"] == []
     assert [a["verdict"]["evaluation"] for a in state["values"]["attempts"]] == ["NEEDS_IMPROVEMENT", "PASS"]
     assert state["values"]["result"]["status"] == "passed"
+
+
+def test_the_cli_runs_a_reading_list_on_the_server_with_the_same_files_and_exit_code(
+    server_url: str, scripted: list[ScriptedServer], file_server: tuple[Path, str], tmp_path: Path
+) -> None:
+    """Three papers through `--server`: a local file (uploaded by the client: the server reads no
+    local files), a URL, and a URL the server gets a 404 for. Exit 2 and the same files as the
+    local batch: two summaries with reports, and a digest with three entries."""
+    from tests.integration_tests.test_cli import cli
+
+    folder, base = file_server
+    (folder / "remote.md").write_text(paper_markdown(seed=4))
+    (tmp_path / "local.md").write_text(paper_markdown(seed=5))
+    model = start(scripted, writer_and_judge([summary(150)], [verdict_json("PASS")]))
+    done = cli(
+        "summarize", "local.md", f"{base}/remote.md", f"{base}/missing.md", "--server", server_url,
+        "--model", "openai:scripted", "--base-url", model.url, "--min-words", "100", "--output-dir", "out",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert sorted(done.stdout.split()) == ["out/local.summary.md", "out/remote.summary.md"]
+    assert "HTTP 404" in done.stderr and "Traceback" not in done.stderr
+    report = (tmp_path / "out" / "local.report.json").read_text()
+    assert (
+        '"status": "passed"' in report
+        and "judged by openai:scripted" in (tmp_path / "out" / "local.summary.md").read_text()
+    )
+    digest = (tmp_path / "out" / "digest.md").read_text()
+    assert digest.count("\n## ") == 3 and "Failed: HTTP 404" in digest
+    listed = cli("threads", "--server", server_url, cwd=tmp_path)
+    assert listed.returncode == 0 and "local.md" in listed.stdout

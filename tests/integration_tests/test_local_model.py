@@ -61,7 +61,7 @@ def test_local_judge_answers_in_the_schema(scripted: list[ScriptedServer], tmp_p
     verdict = result.attempts[0]["verdict"]
     assert verdict["judge_model"] == "local"
     assert "could not be read" not in verdict["feedback"]  # the grammar kept it valid JSON
-    assert len(verdict["criteria"]) == len(context.criteria)
+    assert len(verdict["criteria"]) == len(context.judged_criteria())
     assert [r for r in server.requests] and all(
         request_of(r["messages"][-1]["content"]).startswith("Role: writer") for r in server.requests
     )
