@@ -9,6 +9,7 @@ node fails with a retryable error, and the graph's RetryPolicy judges the same s
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -26,6 +27,9 @@ from paper_summarizer.replies import add_usage, split_reply, usage_of
 from paper_summarizer.state import State, Usage
 
 JUDGE_TRIES = 2  # a reply that cannot be read is sent back once, with what was wrong with it
+# The verdict's schema bounds its length (about 1,500 characters for 5 criteria); a writer's
+# small output limit must not cut the judge's JSON in half.
+JUDGE_MIN_OUTPUT_TOKENS = 1024
 
 
 def evaluate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
@@ -58,16 +62,24 @@ def evaluate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
 def ask_judge(
     judge: Runnable[Any, Any], messages: list[BaseMessage], n_criteria: int, source: str, round_no: int
 ) -> tuple[verdicts.JudgeReply, Usage]:
+    import openai
+
     usages: list[Usage] = []
     problem = ""
     for try_no in range(1, JUDGE_TRIES + 1):
-        message = judge.invoke(
-            messages,
-            config={
-                "run_name": f"judge round {round_no}",
-                "metadata": {"source": source, "round": round_no, "try": try_no},
-            },
-        )
+        try:
+            message = judge.invoke(
+                messages,
+                config={
+                    "run_name": f"judge round {round_no}",
+                    "metadata": {"source": source, "round": round_no, "try": try_no},
+                },
+            )
+        except openai.LengthFinishReasonError:
+            # A schema-bound reply cut off by the output limit: the client refuses to parse it.
+            problem = "the reply was cut off by the output limit"
+            messages = [*messages, HumanMessage(f"Your reply {problem}. Answer again, with shorter reasons.")]
+            continue
         usages.append(usage_of(message))
         text = split_reply(message)[0]
         try:
@@ -83,7 +95,8 @@ def ask_judge(
 
 
 def _judge_model(name: str, ctx: Context) -> Runnable[Any, Any] | BaseChatModel:
-    model = chat_model(name, ctx)
+    limit = max(models.max_output_tokens(name, ctx.max_output_tokens), JUDGE_MIN_OUTPUT_TOKENS)
+    model = chat_model(name, dataclasses.replace(ctx, max_output_tokens=limit))
     provider = models.provider_of(name, ctx.base_url)
     if provider == "openai":
         schema = verdicts.judge_schema(len(ctx.judged_criteria()))
