@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from paper_summarizer.documents import sources
 from paper_summarizer.errors import BadInputError, PaperSummarizerError, SourceError
-from paper_summarizer.runner import BatchItem, Names, OnUpdate, SummaryResult, write_digest, write_outputs
+from paper_summarizer.runner import BatchItem, Names, OnUpdate, SummaryResult, run_batch, write_outputs
 from paper_summarizer.state import Status
 
 GRAPH = "paper_summarizer"  # the graph's name in langgraph.json
@@ -48,29 +47,18 @@ def summarize_many(
     client = get_sync_client(url=server)
     names = Names()
 
-    def one(source: str) -> BatchItem:
-        item = BatchItem(source, "")
-        try:
-            run_input = _input(source, context)
-            item.thread_id = client.threads.create(metadata={"source": source})["thread_id"]
-            run = client.runs.create(item.thread_id, GRAPH, input=run_input, context=context)
-            for part in client.runs.join_stream(item.thread_id, run["run_id"], stream_mode="updates"):
-                if part.event == "updates" and on_update is not None and isinstance(part.data, dict):
-                    for node, update in part.data.items():
-                        if isinstance(update, dict):
-                            on_update(item.thread_id, node, update)
-            item.result = _finish(client, item.thread_id, source, run["run_id"], output_dir, names)
-        except Exception as exc:
-            item.error = exc
-        if on_done is not None:
-            on_done(item)
-        return item
+    def work(item: BatchItem) -> SummaryResult:
+        run_input = _input(item.source, context)
+        item.thread_id = client.threads.create(metadata={"source": item.source})["thread_id"]
+        run = client.runs.create(item.thread_id, GRAPH, input=run_input, context=context)
+        for part in client.runs.join_stream(item.thread_id, run["run_id"], stream_mode="updates"):
+            if part.event == "updates" and on_update is not None and isinstance(part.data, dict):
+                for node, update in part.data.items():
+                    if isinstance(update, dict):
+                        on_update(item.thread_id, node, update)
+        return _finish(client, item.thread_id, item.source, run["run_id"], output_dir, names)
 
-    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        items = list(pool.map(one, source_list))
-    if len(items) > 1:
-        write_digest(items, output_dir)
-    return items
+    return run_batch([BatchItem(source, "") for source in source_list], work, concurrency, output_dir, on_done)
 
 
 def threads(server: str) -> list[dict[str, Any]]:

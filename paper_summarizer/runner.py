@@ -195,20 +195,34 @@ def summarize_many(
     # do not race each other through first-time setup.
     with _session(checkpoint_db) as (graph, store):
         run = _Run(graph, store, Path(output_dir), on_update, reviewer, names=Names())
+        return run_batch(
+            items, lambda item: run.start(item.source, ctx, item.thread_id), concurrency, Path(output_dir), on_done
+        )
 
-        def one(item: BatchItem) -> BatchItem:
-            try:
-                item.result = run.start(item.source, ctx, item.thread_id)
-            except Exception as exc:
-                item.error = exc
-            if on_done is not None:
-                on_done(item)
-            return item
 
-        with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-            done = list(pool.map(one, items))
+def run_batch(
+    items: list[BatchItem],
+    work: Callable[[BatchItem], SummaryResult],
+    concurrency: int,
+    output_dir: Path,
+    on_done: Callable[[BatchItem], None] | None,
+) -> list[BatchItem]:
+    """Each item's work, up to `concurrency` at once; a failure stays in its item and stops no
+    other. Then, for several papers, the digest. Local and --server batches share this."""
+
+    def one(item: BatchItem) -> BatchItem:
+        try:
+            item.result = work(item)
+        except Exception as exc:
+            item.error = exc
+        if on_done is not None:
+            on_done(item)
+        return item
+
+    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        done = list(pool.map(one, items))
     if len(done) > 1:
-        write_digest(done, Path(output_dir))
+        write_digest(done, output_dir)
     return done
 
 
