@@ -168,3 +168,31 @@ def test_outputs_follow_the_umask(fakes: Fakes, tmp_path: Path) -> None:
     assert result.summary_path is not None and result.report_path is not None
     assert result.summary_path.stat().st_mode & 0o777 == 0o644
     assert result.report_path.stat().st_mode & 0o777 == 0o644
+
+
+def test_threads_tell_a_run_still_going_from_an_interrupted_one() -> None:
+    from types import SimpleNamespace
+
+    unfinished: Any = SimpleNamespace(interrupts=(), values={"attempts": []}, next=("generate",))
+    assert runner.status_of(unfinished, {"pid": os.getpid()}) == Status.RUNNING
+    assert runner.status_of(unfinished, {"pid": 2**22 + 12345}) == Status.INTERRUPTED  # no such process
+    assert runner.status_of(unfinished, {}) == Status.INTERRUPTED
+
+
+def test_hints_name_the_command_that_works_in_this_shell(monkeypatch: pytest.MonkeyPatch) -> None:
+    from paper_summarizer.cli import command
+
+    monkeypatch.setenv("UV", "/usr/bin/uv")
+    assert command("resume abc", "runs.sqlite") == "uv run paper-summarizer resume abc --checkpoint-db runs.sqlite"
+    monkeypatch.delenv("UV")
+    assert command("resume abc") == "paper-summarizer resume abc"
+
+
+def test_help_keeps_its_defaults_and_shows_no_placeholder_for_flags() -> None:
+    from typer.testing import CliRunner
+
+    from paper_summarizer.cli import app
+
+    shown = CliRunner().invoke(app, ["summarize", "--help"], terminal_width=200).output
+    assert "(default: 4; 2 for the embedded model)" in shown and "(default: the writer)" in shown
+    assert "<bool>" not in shown and "--review" in shown
