@@ -23,7 +23,8 @@ def test_langgraph_makes_a_dockerfile_that_serves_our_graph(tmp_path: Path) -> N
     assert done.returncode == 0, done.stderr
     dockerfile = target.read_text()
     assert dockerfile.startswith("FROM langchain/langgraph-api")
-    assert '"paper_summarizer": "/deps/main/paper_summarizer/graph.py:graph"' in dockerfile
+    # The image keeps the checkout under its folder's name.
+    assert f'"paper_summarizer": "/deps/{REPO.name}/paper_summarizer/graph.py:graph"' in dockerfile
 
 
 def test_the_compose_file_runs_the_server_with_postgres_and_redis_locked_down() -> None:
