@@ -113,7 +113,7 @@ def text_layer(data: bytes) -> str:
     """Every page's text as PDFium's text page reads it: the yardstick for "no text lost"."""
     pdf = pypdfium2.PdfDocument(data)
     try:
-        return "\n".join(_read_page(pdf, i)[1] for i in range(len(pdf)))
+        return "\n".join(_layer(pdf, i) for i in range(len(pdf)))
     finally:
         pdf.close()
 
@@ -185,6 +185,16 @@ def _page_list(numbers: list[int], total: int) -> str:
     if len(numbers) == total:
         return f"all {total} pages"
     return ("page " if len(numbers) == 1 else "pages ") + ", ".join(map(str, numbers))
+
+
+def _layer(pdf: pypdfium2.PdfDocument, index: int) -> str:
+    page = pdf[index]
+    textpage = page.get_textpage()
+    try:
+        return str(textpage.get_text_range())
+    finally:
+        textpage.close()
+        page.close()
 
 
 def _read_page(pdf: pypdfium2.PdfDocument, index: int) -> tuple[list[Line], str, tuple[float, float]]:
