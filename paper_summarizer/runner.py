@@ -139,7 +139,7 @@ def history(thread_id: str, *, checkpoint_db: str | None = None) -> SummaryResul
     with _session(checkpoint_db) as (graph, store):
         record = _record(store, thread_id)
         snapshot = graph.get_state(_config(thread_id, record["source"]))
-        return _as_result(thread_id, record["source"], snapshot, store)
+        return _as_result(thread_id, record, snapshot, store)
 
 
 def threads(*, checkpoint_db: str | None = None) -> list[ThreadInfo]:
@@ -346,7 +346,7 @@ class _Run:
         thread_id = config["configurable"]["thread_id"]
         record = _record(self.store, thread_id)
         snapshot = self.graph.get_state(config)
-        out = _as_result(thread_id, record["source"], snapshot, self.store)
+        out = _as_result(thread_id, record, snapshot, self.store)
         values = snapshot.values
         if out.result is not None and out.status in (Status.PASSED, Status.CAP_REACHED):
             name = self.names.claim(thread_id, out.result["name"]) if self.names else out.result["name"]
@@ -375,13 +375,12 @@ def status_of(snapshot: StateSnapshot, record: dict[str, Any] | None = None) -> 
     return Status.RUNNING if pid and _alive(pid) else Status.INTERRUPTED
 
 
-def _as_result(thread_id: str, source: str, snapshot: StateSnapshot, store: BaseStore) -> SummaryResult:
-    record = store.get(THREADS, thread_id)
+def _as_result(thread_id: str, record: dict[str, Any], snapshot: StateSnapshot, store: BaseStore) -> SummaryResult:
     values = snapshot.values
     return SummaryResult(
         thread_id=thread_id,
-        source=source,
-        status=status_of(snapshot, dict(record.value) if record else None),
+        source=record["source"],
+        status=status_of(snapshot, record),
         result=values.get("result") if not snapshot.next else None,
         attempts=[texts.with_texts(store, a) for a in values.get("attempts") or []],
     )
