@@ -4,33 +4,21 @@ what a hostile caller cannot make the server read."""
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from langgraph_sdk import get_sync_client
 from langgraph_sdk.client import SyncLangGraphClient
 
 from tests.conftest import REPO, start
 from tests.factories import paper_markdown, summary
+from tests.langgraph_dev import LanggraphDevUnavailable, running_langgraph_dev
 from tests.scripted_server import ScriptedServer, request_of, verdict_json, writer_and_judge
 
 GRAPH = "paper_summarizer"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -50,37 +38,12 @@ def locked_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
 
 @contextmanager
 def _langgraph_dev(tmp_path_factory: pytest.TempPathFactory, **extra_env: str) -> Iterator[str]:
-    port = _free_port()
     log = tmp_path_factory.mktemp("langgraph-dev") / "server.log"  # outside the repo: no reload loops
-    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and not k.startswith("PAPER_SUMMARIZER_")}
-    env.update(LANGGRAPH_CLI_NO_ANALYTICS="1", LANGSMITH_TRACING="false", **extra_env)
-    langgraph = Path(sys.executable).with_name("langgraph")
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [str(langgraph), "dev", "--no-browser", "--no-reload", "--port", str(port)],
-            cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{url}/ok", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None:
-                pytest.fail(f"langgraph dev exited: {log.read_text()[-2000:]}")
-            time.sleep(0.3)
-        else:
-            pytest.fail(f"langgraph dev did not answer /ok: {log.read_text()[-2000:]}")
-        yield url
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+        with running_langgraph_dev(log, **extra_env) as url:
+            yield url
+    except LanggraphDevUnavailable as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture

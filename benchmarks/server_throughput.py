@@ -1,0 +1,83 @@
+"""Server throughput: 16 papers against a scripted model server that takes 0.5 s per call; each
+paper passes at round 2 (4 calls). The same papers run through a real `langgraph dev` server
+with `--server` (the CLI's client path: upload, background run, streamed progress, files written
+here) and through the local batch, at --concurrency 1 and 8. Each wall time is printed against the
+ideal (calls x latency / concurrency). Target: concurrency 8 within 1.3x of ideal on the server.
+
+Run: uv run python benchmarks/server_throughput.py
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from paper_summarizer import Context, remote, runner
+from paper_summarizer.runner import BatchItem
+from tests.factories import paper_markdown, summary, write_paper
+from tests.langgraph_dev import running_langgraph_dev
+from tests.scripted_server import Reply, ScriptedServer, role_of, verdict_json
+
+PAPERS, LATENCY, CALLS_PER_PAPER = 16, 0.5, 4
+FIRST, SECOND = summary(150, seed=1), summary(150, seed=2)
+
+
+def script(body: dict[str, Any], n: int) -> Reply:
+    """Stateless, so papers can interleave: round 1 is sent back, round 2 passes."""
+    last = body["messages"][-1]["content"]
+    if role_of(body) == "writer":
+        return Reply(SECOND if "The earlier summary:" in last else FIRST, delay=LATENCY)
+    passed = SECOND.strip() in last
+    return Reply(verdict_json("PASS") if passed else verdict_json("NEEDS_IMPROVEMENT", "Add detail."), delay=LATENCY)
+
+
+def measure(label: str, concurrency: int, model: ScriptedServer, batch: Callable[[], list[BatchItem]]) -> None:
+    start = len(model.requests)
+    began = time.perf_counter()
+    items = batch()
+    wall = time.perf_counter() - began
+    calls = len(model.requests) - start
+    assert all(i.result and i.result.passed and i.result.rounds == 2 for i in items), [
+        (i.error, i.result and (i.result.status, i.result.rounds, i.result.failing)) for i in items
+    ]
+    assert all(i.result and i.result.summary_path and i.result.summary_path.is_file() for i in items)
+    assert calls == PAPERS * CALLS_PER_PAPER, calls
+    ideal = calls * LATENCY / concurrency
+    print(
+        f"{label:<6} concurrency {concurrency}: {PAPERS} papers, {calls} calls, "
+        f"wall {wall:.2f} s, ideal {ideal:.2f} s, ratio {wall / ideal:.2f}x",
+        flush=True,
+    )
+
+
+def main() -> None:
+    model = ScriptedServer(script).start()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        papers = [str(write_paper(folder, f"paper{i}.md", paper_markdown(seed=i))) for i in range(PAPERS)]
+        settings = {"model": "openai:scripted", "base_url": model.url, "min_words": 100}
+        with running_langgraph_dev(folder / "langgraph-dev.log") as url:
+            for concurrency in (1, 8):
+                run = functools.partial(
+                    remote.summarize_many, url, papers, settings, concurrency=concurrency,
+                    output_dir=folder / f"server{concurrency}",
+                )  # fmt: skip
+                measure("server", concurrency, model, run)
+        for concurrency in (1, 8):
+            run = functools.partial(
+                runner.summarize_many, papers, Context(**settings), concurrency=concurrency,
+                checkpoint_db=f"{tmp}/local{concurrency}.sqlite", output_dir=folder / f"local{concurrency}",
+            )  # fmt: skip
+            measure("local", concurrency, model, run)
+    model.stop()
+
+
+if __name__ == "__main__":
+    main()
