@@ -13,7 +13,20 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from paper_summarizer.context import Context
     from paper_summarizer.graph import build_graph, graph
-    from paper_summarizer.runner import SummaryResult, ThreadInfo, history, resume, summarize, threads
+    from paper_summarizer.runner import (
+        SummaryResult,
+        ThreadInfo,
+        ahistory,
+        aresume,
+        asummarize,
+        asummarize_many,
+        athreads,
+        history,
+        resume,
+        summarize,
+        summarize_many,
+        threads,
+    )
 
 _HOMES = {
     "Context": "paper_summarizer.context",
@@ -21,20 +34,32 @@ _HOMES = {
     "graph": "paper_summarizer.graph",
     "SummaryResult": "paper_summarizer.runner",
     "ThreadInfo": "paper_summarizer.runner",
+    "ahistory": "paper_summarizer.runner",
+    "aresume": "paper_summarizer.runner",
+    "asummarize": "paper_summarizer.runner",
+    "asummarize_many": "paper_summarizer.runner",
+    "athreads": "paper_summarizer.runner",
     "history": "paper_summarizer.runner",
     "resume": "paper_summarizer.runner",
     "summarize": "paper_summarizer.runner",
+    "summarize_many": "paper_summarizer.runner",
     "threads": "paper_summarizer.runner",
 }
 __all__ = [
     "Context",
     "SummaryResult",
     "ThreadInfo",
+    "ahistory",
+    "aresume",
+    "asummarize",
+    "asummarize_many",
+    "athreads",
     "build_graph",
     "graph",
     "history",
     "resume",
     "summarize",
+    "summarize_many",
     "threads",
 ]
 

@@ -105,12 +105,13 @@ def _guard(action: Callable[[], T]) -> T:
         raise typer.Exit(code) from None
 
 
-def command(args: str, checkpoint_db: str | None = None) -> str:
+def command(args: str, checkpoint_db: str | None = None, server: str | None = None) -> str:
     """How to run paper-summarizer again from this shell: through `uv run` when that is how it
-    was started (a bare `paper-summarizer` is not on the PATH of a uv project)."""
+    was started (a bare `paper-summarizer` is not on the PATH of a uv project), against the same
+    database or server."""
     prefix = "uv run paper-summarizer" if os.environ.get("UV") else "paper-summarizer"
-    db = f" --checkpoint-db {checkpoint_db}" if checkpoint_db else ""
-    return f"{prefix} {args}{db}"
+    where = f" --server {server}" if server else f" --checkpoint-db {checkpoint_db}" if checkpoint_db else ""
+    return f"{prefix} {args}{where}"
 
 
 def events(node: str, update: dict[str, Any]) -> list[str]:
@@ -194,7 +195,7 @@ def _exit_code(result: runner.SummaryResult) -> int:
     return _EXIT_BY_STATUS.get(result.status, EXIT_FAILED)
 
 
-def _report(result: runner.SummaryResult, checkpoint_db: str | None) -> None:
+def _report(result: runner.SummaryResult, checkpoint_db: str | None, server: str | None = None) -> None:
     if result.summary_path:
         out.print(str(result.summary_path))
     if result.result and result.result["tldr"]:
@@ -207,16 +208,17 @@ def _report(result: runner.SummaryResult, checkpoint_db: str | None) -> None:
             f"(round {result.best_round}), still failing: {escape('; '.join(result.failing))}"
         )
     elif result.status == Status.AWAITING_REVIEW:
-        hint = command(f"resume {result.thread_id} --review", checkpoint_db)
+        hint = command(f"resume {result.thread_id} --review", checkpoint_db, server)
         err.print(f"thread {result.thread_id} awaits your review: `{hint}`")
     else:
         err.print(
-            f"thread {result.thread_id} is {result.status}: `{command(f'resume {result.thread_id}', checkpoint_db)}`"
+            f"thread {result.thread_id} is {result.status}: "
+            f"`{command(f'resume {result.thread_id}', checkpoint_db, server)}`"
         )
 
 
-def _interrupted(thread_id: str, checkpoint_db: str | None) -> None:
-    err.print(f"\ninterrupted; continue with: {command(f'resume {thread_id}', checkpoint_db)}")
+def _interrupted(thread_id: str, checkpoint_db: str | None, server: str | None = None) -> None:
+    err.print(f"\ninterrupted; continue with: {command(f'resume {thread_id}', checkpoint_db, server)}")
 
 
 @app.command()
@@ -251,7 +253,15 @@ def summarize(
         str | None, typer.Option(help="Thread ID for the run (one source only).", show_default=False)
     ] = None,
     checkpoint_db: CheckpointDb = None,
-    concurrency: Annotated[int, typer.Option(min=1, help="Papers summarized at once.")] = 4,
+    concurrency: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Papers summarized at once (default: 4; with --server, every paper is queued at once and the "
+            "deployment's workers decide how many run together).",
+            show_default=False,
+        ),
+    ] = None,
     review: Review = False,
     server: Server = None,
 ) -> None:
@@ -276,18 +286,18 @@ def summarize(
         }  # fmt: skip
         given = {k: v for k, v in options.items() if v is not None}
         ctx = Context(**given)  # checks the values here, before anything is sent anywhere
+        reviewer = _terminal_reviewer if review else None
         if server:
-            if review or thread_id:
-                raise BadInputError("--review and --thread-id work on this machine, not with --server")
-            return _batch(runner, sources_list, ctx, concurrency, checkpoint_db, output_dir, None, (server, given))
+            if thread_id:
+                raise BadInputError("--thread-id works on this machine; a server names its own threads")
+            return _batch(runner, sources_list, ctx, concurrency, checkpoint_db, output_dir, reviewer, (server, given))
         choice = models.choose(ctx.model)
         if choice.reason:
             err.print(f"[cyan]model:[/cyan] {models.display_name(choice.name)} ({escape(choice.reason)})")
-        reviewer = _terminal_reviewer if review else None
         try:
             if len(sources_list) == 1:
                 return _single(runner, sources_list[0], ctx, thread_id, checkpoint_db, output_dir, reviewer)
-            return _batch(runner, sources_list, ctx, concurrency, checkpoint_db, output_dir, reviewer)
+            return _batch(runner, sources_list, ctx, concurrency or 4, checkpoint_db, output_dir, reviewer)
         finally:
             models.shutdown()
 
@@ -323,7 +333,7 @@ def _batch(
     runner: Any,
     sources_list: list[str],
     ctx: Context,
-    concurrency: int,
+    concurrency: int | None,
     checkpoint_db: str | None,
     output_dir: Path | None,
     reviewer: Callable[[dict[str, Any]], str] | None,
@@ -334,11 +344,15 @@ def _batch(
     line by line."""
     with Display(len(sources_list), ctx.max_iterations or 4, bars=reviewer is None) as display:
         if server is not None:
+            import asyncio
+
             from paper_summarizer import remote
 
-            items = remote.summarize_many(
-                server[0], sources_list, server[1], concurrency=concurrency, output_dir=output_dir or Path("."),
-                on_update=display.update, on_done=display.done,
+            items = asyncio.run(
+                remote.asummarize_many(
+                    server[0], sources_list, server[1], concurrency=concurrency, output_dir=output_dir or Path("."),
+                    on_update=display.update, on_done=display.done, reviewer=reviewer,
+                )
             )  # fmt: skip
         else:
             items = runner.summarize_many(
@@ -380,30 +394,39 @@ def resume(
     output_dir: OutputDir = None,
     checkpoint_db: CheckpointDb = None,
     review: Review = False,
+    server: Server = None,
 ) -> None:
     """Continue a run from its last checkpoint, with its stored settings; a run that stopped at
     the round cap goes on when --max-iterations raises it."""
 
     def body() -> int:
-        from paper_summarizer import models, runner
+        import asyncio
+
+        from paper_summarizer import models, remote, runner
 
         overrides = {
             "model": model, "evaluator_model": evaluator_model, "base_url": base_url,
             "max_iterations": max_iterations, "output_dir": str(output_dir) if output_dir else None,
         }  # fmt: skip
+        reviewer = _terminal_reviewer if review else None
         err.print(f"[dim]thread {thread_id}[/dim]: resuming from its last checkpoint")
         try:
             with Display(1, max_iterations or 0, bars=False) as display:
-                result = runner.resume(
-                    thread_id, checkpoint_db=checkpoint_db, overrides=overrides,
-                    on_update=display.update, reviewer=_terminal_reviewer if review else None,
-                )  # fmt: skip
+                if server:
+                    result = asyncio.run(
+                        remote.aresume(server, thread_id, overrides, on_update=display.update, reviewer=reviewer)
+                    )
+                else:
+                    result = runner.resume(
+                        thread_id, checkpoint_db=checkpoint_db, overrides=overrides,
+                        on_update=display.update, reviewer=reviewer,
+                    )  # fmt: skip
         except KeyboardInterrupt:
-            _interrupted(thread_id, checkpoint_db)
+            _interrupted(thread_id, checkpoint_db, server)
             raise
         finally:
             models.shutdown()
-        _report(result, checkpoint_db)
+        _report(result, checkpoint_db, server)
         return _exit_code(result)
 
     raise typer.Exit(_guard(body))
@@ -413,12 +436,18 @@ def resume(
 def history(
     thread_id: Annotated[str, typer.Argument(help="The run to show.", show_default=False)],
     checkpoint_db: CheckpointDb = None,
+    server: Server = None,
 ) -> None:
     """List a run's attempts with their verdicts."""
-    from paper_summarizer import runner, verdicts
+    import asyncio
+
+    from paper_summarizer import remote, runner, verdicts
     from paper_summarizer.replies import add_usage
 
-    result = _guard(lambda: runner.history(thread_id, checkpoint_db=checkpoint_db))
+    if server:
+        result = _guard(lambda: asyncio.run(remote.ahistory(server, thread_id)))
+    else:
+        result = _guard(lambda: runner.history(thread_id, checkpoint_db=checkpoint_db))
     title = result.result["title"] if result.result else ""
     out.print(f"[bold]{escape(title)}[/bold] ({escape(result.source)}): {result.status}")
     for attempt in result.attempts:
@@ -446,9 +475,11 @@ def history(
 def threads(checkpoint_db: CheckpointDb = None, server: Server = None) -> None:
     """List stored runs (here, or on a --server deployment)."""
     if server:
+        import asyncio
+
         from paper_summarizer import remote
 
-        rows = _guard(lambda: remote.threads(server))
+        rows = _guard(lambda: asyncio.run(remote.athreads(server)))
     else:
         from paper_summarizer import runner
 

@@ -2,22 +2,26 @@
 
 This layer keeps runs (checkpoints, a record of each thread's settings), drives them (streaming
 progress, answering a reviewer) and writes each finished run's files. What a run produced comes
-from the graph's final state (the `finalize` node), exactly as Studio and the SDK see it."""
+from the graph's final state (the `finalize` node), exactly as Studio and the SDK see it.
+
+The graph's nodes are async, and so is this layer: `asummarize`, `asummarize_many`, `aresume`,
+`ahistory` and `athreads` run in the caller's event loop; `summarize` and the others without the
+`a` run them to completion for scripts and the CLI."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import functools
 import json
 import os
-import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.base import BaseCheckpointSaver
@@ -35,6 +39,18 @@ from paper_summarizer.state import Result, Status
 THREADS = ("threads",)
 OnUpdate = Callable[[str, str, dict[str, Any]], None]  # (thread_id, node, update)
 Reviewer = Callable[[dict[str, Any]], Any]  # interrupt payload -> "approve", feedback, or a dict
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def blocking(function: Callable[P, Coroutine[Any, Any, T]]) -> Callable[P, T]:
+    """The same API call, run to completion in a fresh event loop (for scripts and the CLI)."""
+
+    @functools.wraps(function)
+    def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        return asyncio.run(function(*args, **kwargs))
+
+    return run
 
 
 @dataclass
@@ -79,9 +95,9 @@ class ThreadInfo:
     updated_at: str
 
 
-@contextmanager
-def _session(checkpoint_db: str | None) -> Iterator[tuple[Graph, BaseStore]]:
-    with open_persistence(checkpoint_db) as (saver, store):
+@asynccontextmanager
+async def _session(checkpoint_db: str | None) -> AsyncIterator[tuple[Graph, BaseStore]]:
+    async with open_persistence(checkpoint_db) as (saver, store):
         yield build_graph(saver, store), store
 
 
@@ -97,7 +113,7 @@ def new_thread_id() -> str:
     return uuid.uuid4().hex[:12]
 
 
-def summarize(
+async def asummarize(
     source: str,
     context: Context | None = None,
     *,
@@ -109,12 +125,12 @@ def summarize(
 ) -> SummaryResult:
     """Summarize one paper; every step is checkpointed under `thread_id` (new if not given).
     Local files and private hosts may be read: the caller is this machine's user."""
-    with _session(checkpoint_db) as (graph, store):
+    async with _session(checkpoint_db) as (graph, store):
         run = _Run(graph, store, Path(output_dir), on_update, reviewer)
-        return run.start(source, context or Context(), thread_id or new_thread_id())
+        return await run.start(source, context or Context(), thread_id or new_thread_id())
 
 
-def resume(
+async def aresume(
     thread_id: str,
     *,
     checkpoint_db: str | None = None,
@@ -125,28 +141,28 @@ def resume(
     """Continue a thread from its last checkpoint with the settings it started with. `overrides`
     (Context fields, or output_dir) replace some of them, and are stored for later resumes. A
     run that stopped at the round cap goes on when the cap is raised."""
-    with _session(checkpoint_db) as (graph, store):
-        record = _record(store, thread_id)
+    async with _session(checkpoint_db) as (graph, store):
+        record = await _record(store, thread_id)
         settings = {**record["settings"], **{k: v for k, v in (overrides or {}).items() if v is not None}}
-        _save_record(store, thread_id, {**record, "settings": settings})
+        await _save_record(store, thread_id, {**record, "settings": settings})
         output_dir = Path(settings.pop("output_dir", "."))
         run = _Run(graph, store, output_dir, on_update, reviewer)
-        return run.resume(thread_id, record["source"], Context.restore(settings))
+        return await run.resume(thread_id, record["source"], Context.restore(settings))
 
 
-def history(thread_id: str, *, checkpoint_db: str | None = None) -> SummaryResult:
+async def ahistory(thread_id: str, *, checkpoint_db: str | None = None) -> SummaryResult:
     """A thread's attempts and verdicts as stored, without writing anything."""
-    with _session(checkpoint_db) as (graph, store):
-        record = _record(store, thread_id)
-        snapshot = graph.get_state(_config(thread_id, record["source"]))
-        return _as_result(thread_id, record, snapshot, store)
+    async with _session(checkpoint_db) as (graph, store):
+        record = await _record(store, thread_id)
+        snapshot = await graph.aget_state(_config(thread_id, record["source"]))
+        return await _as_result(thread_id, record, snapshot, store)
 
 
-def threads(*, checkpoint_db: str | None = None) -> list[ThreadInfo]:
-    with _session(checkpoint_db) as (graph, store):
+async def athreads(*, checkpoint_db: str | None = None) -> list[ThreadInfo]:
+    async with _session(checkpoint_db) as (graph, store):
         out = []
-        for item in store.search(THREADS, limit=10_000):
-            snapshot = graph.get_state(_config(item.key, item.value["source"]))
+        for item in await store.asearch(THREADS, limit=10_000):
+            snapshot = await graph.aget_state(_config(item.key, item.value["source"]))
             out.append(
                 ThreadInfo(
                     thread_id=item.key,
@@ -167,7 +183,7 @@ class BatchItem:
     error: BaseException | None = None
 
 
-def summarize_many(
+async def asummarize_many(
     sources: list[str],
     context: Context | None = None,
     *,
@@ -183,44 +199,37 @@ def summarize_many(
     names are unique within the batch. A reviewer is asked about one paper at a time."""
     items = [BatchItem(source, new_thread_id()) for source in sources]
     ctx = context or Context()
-    if reviewer is not None:
-        one_at_a_time = threading.Lock()
-        ask = reviewer
-
-        def reviewer(payload: dict[str, Any]) -> Any:
-            with one_at_a_time:
-                return ask(payload)
-
-    # One database session for the batch: the savers serialize their own access, and papers
-    # do not race each other through first-time setup.
-    with _session(checkpoint_db) as (graph, store):
+    # One database session for the batch: papers share its connections, and do not race each
+    # other through first-time setup.
+    async with _session(checkpoint_db) as (graph, store):
         run = _Run(graph, store, Path(output_dir), on_update, reviewer, names=Names())
-        return run_batch(
+        return await run_batch(
             items, lambda item: run.start(item.source, ctx, item.thread_id), concurrency, Path(output_dir), on_done
         )
 
 
-def run_batch(
+async def run_batch(
     items: list[BatchItem],
-    work: Callable[[BatchItem], SummaryResult],
+    work: Callable[[BatchItem], Awaitable[SummaryResult]],
     concurrency: int,
     output_dir: Path,
     on_done: Callable[[BatchItem], None] | None,
 ) -> list[BatchItem]:
     """Each item's work, up to `concurrency` at once; a failure stays in its item and stops no
     other. Then, for several papers, the digest. Local and --server batches share this."""
+    slots = asyncio.Semaphore(max(1, concurrency))
 
-    def one(item: BatchItem) -> BatchItem:
-        try:
-            item.result = work(item)
-        except Exception as exc:
-            item.error = exc
+    async def one(item: BatchItem) -> BatchItem:
+        async with slots:
+            try:
+                item.result = await work(item)
+            except Exception as exc:
+                item.error = exc
         if on_done is not None:
             on_done(item)
         return item
 
-    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        done = list(pool.map(one, items))
+    done = list(await asyncio.gather(*(one(item) for item in items)))
     if len(done) > 1:
         write_digest(done, output_dir)
     return done
@@ -252,19 +261,17 @@ class Names:
     paper.summary.md and paper-2.summary.md, not one file written twice."""
 
     def __init__(self) -> None:
-        self._taken: dict[str, str] = {}  # thread -> name
-        self._lock = threading.Lock()
+        self._taken: dict[str, str] = {}  # thread -> name; claimed in one event loop, so no lock
 
     def claim(self, thread_id: str, name: str) -> str:
-        with self._lock:
-            if thread_id not in self._taken:
-                used = set(self._taken.values())
-                unique, n = name, 1
-                while unique in used:
-                    n += 1
-                    unique = f"{name}-{n}"
-                self._taken[thread_id] = unique
-            return self._taken[thread_id]
+        if thread_id not in self._taken:
+            used = set(self._taken.values())
+            unique, n = name, 1
+            while unique in used:
+                n += 1
+                unique = f"{name}-{n}"
+            self._taken[thread_id] = unique
+        return self._taken[thread_id]
 
 
 class _Run:
@@ -281,10 +288,18 @@ class _Run:
     ) -> None:
         self.graph, self.store, self.output_dir = graph, store, output_dir
         self.on_update, self.reviewer, self.names = on_update, reviewer, names
+        self.one_reviewer = asyncio.Lock()  # in a batch, the reviewer is asked about one paper at a time
 
-    def start(self, source: str, ctx: Context, thread_id: str) -> SummaryResult:
+    async def ask(self, payload: dict[str, Any]) -> Any:
+        """The reviewer's answer; the reviewer (a terminal prompt) waits in a thread, so the
+        other papers of a batch go on meanwhile."""
+        assert self.reviewer is not None
+        async with self.one_reviewer:
+            return await asyncio.to_thread(self.reviewer, payload)
+
+    async def start(self, source: str, ctx: Context, thread_id: str) -> SummaryResult:
         config = _config(thread_id, source)
-        if self.graph.get_state(config).values or self.store.get(THREADS, thread_id):
+        if (await self.graph.aget_state(config)).values or await self.store.aget(THREADS, thread_id):
             raise BadInputError(f"thread {thread_id} already exists: use `resume {thread_id}`")
         # The model is resolved once and stored, so a resume from another shell, with other
         # API keys set, goes on with the model that wrote the earlier rounds.
@@ -292,61 +307,59 @@ class _Run:
         now = _now()
         settings = {**dataclasses.asdict(ctx), "output_dir": str(self.output_dir)}
         record = {"source": source, "settings": settings, "created_at": now, "updated_at": now}
-        _save_record(self.store, thread_id, record)
+        await _save_record(self.store, thread_id, record)
         try:
-            return self._drive(config, {"source": source}, ctx)
+            return await self._drive(config, {"source": source}, ctx)
         except Exception:
-            if "paper" not in self.graph.get_state(config).values:
+            if "paper" not in (await self.graph.aget_state(config)).values:
                 # The source never became a paper: there is nothing to resume, so leave no trace.
                 if isinstance(self.graph.checkpointer, BaseCheckpointSaver):
-                    self.graph.checkpointer.delete_thread(thread_id)
-                self.store.delete(THREADS, thread_id)
+                    await self.graph.checkpointer.adelete_thread(thread_id)
+                await self.store.adelete(THREADS, thread_id)
             raise
 
-    def resume(self, thread_id: str, source: str, ctx: Context) -> SummaryResult:
+    async def resume(self, thread_id: str, source: str, ctx: Context) -> SummaryResult:
         config = _config(thread_id, source)
-        snapshot = self.graph.get_state(config)
+        snapshot = await self.graph.aget_state(config)
         command: Any = None  # go on from the last checkpoint
         if not snapshot.values:
             command = {"source": source}  # killed before its first checkpoint: start over
         elif snapshot.interrupts:
             if self.reviewer is None:
-                return self._finish(config)
-            command = Command(resume=self.reviewer(snapshot.interrupts[0].value))
+                return await self._finish(config)
+            command = Command(resume=await self.ask(snapshot.interrupts[0].value))
         elif not snapshot.next:
             result = snapshot.values.get("result")
             if not result or result["status"] != Status.CAP_REACHED or result["rounds"] >= round_cap(ctx):
-                return self._finish(config)  # finished: write its files again
+                return await self._finish(config)  # finished: write its files again
             command = Command(goto="generate")  # the cap was raised: more rounds
-        return self._drive(config, command, ctx)
+        return await self._drive(config, command, ctx)
 
-    def _drive(self, config: RunnableConfig, first_input: Any, ctx: Context) -> SummaryResult:
+    async def _drive(self, config: RunnableConfig, first_input: Any, ctx: Context) -> SummaryResult:
         thread_id = config["configurable"]["thread_id"]
-        _touch(self.store, thread_id, pid=os.getpid())
+        await _touch(self.store, thread_id, pid=os.getpid())
         run_input = first_input
         try:
             while True:
                 # durability="sync": a step's checkpoint is on disk before the next step starts,
                 # so a kill -9 never loses a finished (paid-for) model call.
-                stream = self.graph.stream(run_input, config, context=ctx, stream_mode="updates", durability="sync")
-                for chunk in stream:
+                stream = self.graph.astream(run_input, config, context=ctx, stream_mode="updates", durability="sync")
+                async for chunk in stream:
                     for node, update in chunk.items():
                         if self.on_update is not None and isinstance(update, dict):
-                            # fetch resets the per-run lists with Overwrite; callers see plain values
-                            plain = {k: v.value if isinstance(v, Overwrite) else v for k, v in update.items()}
-                            self.on_update(thread_id, node, plain)
-                snapshot = self.graph.get_state(config)
+                            self.on_update(thread_id, node, plain(update))
+                snapshot = await self.graph.aget_state(config)
                 if not (snapshot.interrupts and self.reviewer is not None):
-                    return self._finish(config)
-                run_input = Command(resume=self.reviewer(snapshot.interrupts[0].value))
+                    return await self._finish(config)
+                run_input = Command(resume=await self.ask(snapshot.interrupts[0].value))
         finally:
-            _touch(self.store, thread_id, pid=None)
+            await _touch(self.store, thread_id, pid=None)
 
-    def _finish(self, config: RunnableConfig) -> SummaryResult:
+    async def _finish(self, config: RunnableConfig) -> SummaryResult:
         thread_id = config["configurable"]["thread_id"]
-        record = _record(self.store, thread_id)
-        snapshot = self.graph.get_state(config)
-        out = _as_result(thread_id, record, snapshot, self.store)
+        record = await _record(self.store, thread_id)
+        snapshot = await self.graph.aget_state(config)
+        out = await _as_result(thread_id, record, snapshot, self.store)
         values = snapshot.values
         if out.result is not None and out.status in (Status.PASSED, Status.CAP_REACHED):
             name = self.names.claim(thread_id, out.result["name"]) if self.names else out.result["name"]
@@ -363,6 +376,20 @@ def write_outputs(output_dir: Path, name: str, out: SummaryResult, paper: Any) -
     return outputs.write(output_dir, name, out.result["markdown"], json.dumps(report, indent=2, ensure_ascii=False))
 
 
+def plain(update: dict[str, Any]) -> dict[str, Any]:
+    """A node's update as progress shows it: fetch resets the per-run lists with Overwrite,
+    here an object, from a server its JSON form; either way the reader gets the plain value."""
+
+    def value(v: Any) -> Any:
+        if isinstance(v, Overwrite):
+            return v.value
+        if isinstance(v, dict) and v.get("type") == "__overwrite__":
+            return v.get("value")
+        return v
+
+    return {k: value(v) for k, v in update.items()}
+
+
 def status_of(snapshot: StateSnapshot, record: dict[str, Any] | None = None) -> Status:
     """Where a thread stands, from its last checkpoint (and, for an unfinished run, whether the
     process driving it is still alive)."""
@@ -375,14 +402,16 @@ def status_of(snapshot: StateSnapshot, record: dict[str, Any] | None = None) -> 
     return Status.RUNNING if pid and _alive(pid) else Status.INTERRUPTED
 
 
-def _as_result(thread_id: str, record: dict[str, Any], snapshot: StateSnapshot, store: BaseStore) -> SummaryResult:
+async def _as_result(
+    thread_id: str, record: dict[str, Any], snapshot: StateSnapshot, store: BaseStore
+) -> SummaryResult:
     values = snapshot.values
     return SummaryResult(
         thread_id=thread_id,
         source=record["source"],
         status=status_of(snapshot, record),
         result=values.get("result") if not snapshot.next else None,
-        attempts=[texts.with_texts(store, a) for a in values.get("attempts") or []],
+        attempts=[await texts.with_texts(store, a) for a in values.get("attempts") or []],
     )
 
 
@@ -398,22 +427,29 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _record(store: BaseStore, thread_id: str) -> dict[str, Any]:
-    item = store.get(THREADS, thread_id)
+async def _record(store: BaseStore, thread_id: str) -> dict[str, Any]:
+    item = await store.aget(THREADS, thread_id)
     if item is None:
         raise ThreadNotFoundError(f"no run with thread ID {thread_id!r} in this checkpoint database")
     return dict(item.value)
 
 
-def _save_record(store: BaseStore, thread_id: str, record: dict[str, Any]) -> None:
-    store.put(THREADS, thread_id, record, index=False)
+async def _save_record(store: BaseStore, thread_id: str, record: dict[str, Any]) -> None:
+    await store.aput(THREADS, thread_id, record, index=False)
 
 
-def _touch(store: BaseStore, thread_id: str, *, pid: int | None) -> None:
-    item = store.get(THREADS, thread_id)
+async def _touch(store: BaseStore, thread_id: str, *, pid: int | None) -> None:
+    item = await store.aget(THREADS, thread_id)
     if item is not None:
-        _save_record(store, thread_id, {**item.value, "updated_at": _now(), "pid": pid})
+        await _save_record(store, thread_id, {**item.value, "updated_at": _now(), "pid": pid})
 
 
 def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+summarize = blocking(asummarize)
+summarize_many = blocking(asummarize_many)
+resume = blocking(aresume)
+history = blocking(ahistory)
+threads = blocking(athreads)

@@ -14,25 +14,25 @@ from paper_summarizer.state import Attempt
 NAMESPACE = ("texts",)
 
 
-def put(store: BaseStore, text: str) -> str:
+async def put(store: BaseStore, text: str) -> str:
     if not text:
         return ""
     key = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    store.put(NAMESPACE, key, {"text": text}, index=False)
+    await store.aput(NAMESPACE, key, {"text": text}, index=False)
     return key
 
 
-def get(store: BaseStore, key: str) -> str:
+async def get(store: BaseStore, key: str) -> str:
     if not key:
         return ""
-    item = store.get(NAMESPACE, key)
+    item = await store.aget(NAMESPACE, key)
     return str(item.value["text"]) if item else ""
 
 
-def with_texts(store: BaseStore, attempt: Attempt) -> dict[str, Any]:
+async def with_texts(store: BaseStore, attempt: Attempt) -> dict[str, Any]:
     """The attempt as a reader wants it: its summary and reasoning spelled out."""
     return {
         **attempt,
-        "summary": get(store, attempt.get("summary_key", "")),
-        "reasoning": get(store, attempt.get("reasoning_key", "")),
+        "summary": await get(store, attempt.get("summary_key", "")),
+        "reasoning": await get(store, attempt.get("reasoning_key", "")),
     }

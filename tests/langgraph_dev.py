@@ -29,16 +29,17 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_langgraph_dev(log: Path, **extra_env: str) -> Iterator[str]:
+def running_langgraph_dev(log: Path, jobs: int = 1, **extra_env: str) -> Iterator[str]:
     """Yield the server's URL. The environment is this one, less API keys and paper-summarizer
-    settings (a deployment has its own), plus `extra_env`."""
+    settings (a deployment has its own), plus `extra_env`. `jobs`: runs its one worker takes on at
+    once (`langgraph dev` takes 1 unless told; a deployment's N_JOBS_PER_WORKER defaults to 10)."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and not k.startswith("PAPER_SUMMARIZER_")}
     env.update(LANGGRAPH_CLI_NO_ANALYTICS="1", LANGSMITH_TRACING="false", **extra_env)
     langgraph = Path(sys.executable).with_name("langgraph")
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [str(langgraph), "dev", "--no-browser", "--no-reload", "--port", str(port)],
+            [str(langgraph), "dev", "--no-browser", "--no-reload", "--port", str(port), "--n-jobs-per-worker", str(jobs)],  # noqa: E501
             cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
     url = f"http://127.0.0.1:{port}"

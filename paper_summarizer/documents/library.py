@@ -1,9 +1,13 @@
 """Paper text, stored once per paper in a LangGraph store and keyed by the SHA-256 of the
 source bytes. The graph state carries only the key, so checkpoints do not grow with the paper,
-and summarizing the same bytes again (another model, a resumed run) skips conversion."""
+and summarizing the same bytes again (another model, a resumed run) skips conversion.
+
+`load` and `text` are for the graph's async nodes: downloading and converting (blocking work,
+seconds of CPU for a long PDF) run in a worker thread, so one event loop serves many papers."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from typing import TYPE_CHECKING
 
@@ -31,7 +35,7 @@ def markdown(source_text: str, *, access: sources.Access, max_bytes: int) -> str
     return convert.to_markdown(fetched, source.text)[0]
 
 
-def load(
+async def load(
     source_text: str, store: BaseStore, *, access: sources.Access, max_bytes: int, upload: Upload | None = None
 ) -> PaperRef:
     """The paper's reference, its text converted once and stored. An upload (a client's file,
@@ -39,12 +43,12 @@ def load(
     if upload is not None:
         source, fetched = sources.Source("file", upload["name"], source_text), sources.uploaded(upload, max_bytes)
     else:
-        source, fetched = read(source_text, access=access, max_bytes=max_bytes)
+        source, fetched = await asyncio.to_thread(read, source_text, access=access, max_bytes=max_bytes)
     key = hashlib.sha256(fetched.data).hexdigest()
-    item = store.get(NAMESPACE, key)
+    item = await store.aget(NAMESPACE, key)
     if item is None:
-        text, title = convert.to_markdown(fetched, source.text)
-        store.put(NAMESPACE, key, {"text": text, "title": title}, index=False)
+        text, title = await asyncio.to_thread(convert.to_markdown, fetched, source.text)
+        await store.aput(NAMESPACE, key, {"text": text, "title": title}, index=False)
     else:
         text, title = item.value["text"], item.value["title"]
     return PaperRef(
@@ -61,8 +65,8 @@ def load(
     )
 
 
-def text(store: BaseStore, paper: PaperRef) -> str:
-    item = store.get(NAMESPACE, paper["key"])
+async def text(store: BaseStore, paper: PaperRef) -> str:
+    item = await store.aget(NAMESPACE, paper["key"])
     if item is None:
         raise SourceError(f"the text of {paper['title']!r} is no longer in the store; start a new run")
     return str(item.value["text"])

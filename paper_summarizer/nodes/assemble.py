@@ -12,11 +12,11 @@ from paper_summarizer.nodes.shared import store_of, writer_name
 from paper_summarizer.state import State
 
 
-def assemble(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+async def assemble(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     store = store_of(runtime)
     paper = state["paper"]
     notes = sorted(state.get("notes") or [], key=lambda n: n["index"])
-    body = "\n\n".join(f"## {n['heading']}\n\n{texts.get(store, n['text_key']).strip()}" for n in notes)
+    body = "\n\n".join([f"## {n['heading']}\n\n{(await texts.get(store, n['text_key'])).strip()}" for n in notes])
     condensed = f"# {paper['title']}\n\n{body}\n"
     words = len(condensed.split())
     notice = (
@@ -24,4 +24,4 @@ def assemble(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         f"{writer_name(runtime.context)} first condensed it part by part ({len(notes)} parts) into "
         f"{words:,} words of notes, and the summary was written from those notes."
     )
-    return {"paper": {**paper, "condensed_key": texts.put(store, condensed), "notice": notice}}
+    return {"paper": {**paper, "condensed_key": await texts.put(store, condensed), "notice": notice}}

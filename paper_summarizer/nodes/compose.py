@@ -19,11 +19,11 @@ from paper_summarizer.state import Attempt, State
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
-def compose(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+async def compose(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     store = store_of(runtime)
     round_no = len(state.get("attempts") or []) + 1
     drafts = {d["index"]: d for d in state.get("drafts") or [] if d["round"] == round_no}
-    paper_text = library.text(store, state["paper"])
+    paper_text = await library.text(store, state["paper"])
     seen: set[str] = set()
     blocks = [f"# {state['paper']['title']}"]
     for section in state["outline"]:
@@ -38,7 +38,7 @@ def compose(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     summary = "\n\n".join(b for b in blocks if b).strip() + "\n"
     attempt = Attempt(
         round=round_no,
-        summary_key=texts.put(store, summary),
+        summary_key=await texts.put(store, summary),
         reasoning_key="",
         words=len(summary.split()),
         model=writer_name(runtime.context),

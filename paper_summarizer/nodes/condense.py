@@ -23,16 +23,16 @@ class CondenseTask(TypedDict):
     part: Part
 
 
-def condense(state: CondenseTask, runtime: Runtime[Context]) -> dict[str, Any]:
+async def condense(state: CondenseTask, runtime: Runtime[Context]) -> dict[str, Any]:
     ctx = runtime.context
     store = store_of(runtime)
     part, paper = state["part"], state["paper"]
-    text = library.text(store, paper)[part["start"] : part["end"]]
+    text = (await library.text(store, paper))[part["start"] : part["end"]]
     request = fill(
         template("condense"), title=paper["title"], heading=part["heading"], text=quote(text), words=part["words"]
     )
     name = writer_name(ctx)
-    reply = chat_model(name, ctx).invoke(
+    reply = await (await chat_model(name, ctx)).ainvoke(
         [HumanMessage(request)],
         config={
             "run_name": f"condense part {part['index'] + 1}",
@@ -43,7 +43,7 @@ def condense(state: CondenseTask, runtime: Runtime[Context]) -> dict[str, Any]:
     note = Note(
         index=part["index"],
         heading=part["heading"],
-        text_key=texts.put(store, notes),
+        text_key=await texts.put(store, notes),
         chars=len(notes),
         usage=usage_of(reply),
     )

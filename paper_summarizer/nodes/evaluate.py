@@ -32,12 +32,12 @@ JUDGE_TRIES = 2  # a reply that cannot be read is sent back once, with what was 
 JUDGE_MIN_OUTPUT_TOKENS = 1024
 
 
-def evaluate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+async def evaluate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     ctx = runtime.context
     store = store_of(runtime)
     attempt = state["attempts"][-1]
     summary = state.get("summary", "")
-    full_text = library.text(store, state["paper"])
+    full_text = await library.text(store, state["paper"])
     gates = quality.gates(
         summary, full_text, min_words=ctx.min_words, min_sections=ctx.min_sections, language=ctx.language
     )
@@ -46,20 +46,20 @@ def evaluate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         verdict = verdicts.from_gates(gates, numbers, empty=not summary.strip())
         return {"attempts": [{"round": attempt["round"], "verdict": verdict}]}
 
-    paper_text, _ = paper_for_prompt(store, state["paper"], ctx)
+    paper_text, _ = await paper_for_prompt(store, state["paper"], ctx)
     request = fill(
         ctx.evaluate_instructions or template("evaluate"), summary=quote(summary), n_criteria=len(ctx.judged_criteria())
     )
     messages = conversation(paper_text, ctx, request)
     name = judge_name(ctx)
-    reply, usage = ask_judge(
-        _judge_model(name, ctx), messages, len(ctx.judged_criteria()), state["source"], attempt["round"]
+    reply, usage = await ask_judge(
+        await _judge_model(name, ctx), messages, len(ctx.judged_criteria()), state["source"], attempt["round"]
     )
     verdict = verdicts.from_judge(reply, ctx.judged_criteria(), gates, numbers, name, usage)
     return {"attempts": [{"round": attempt["round"], "verdict": verdict}]}
 
 
-def ask_judge(
+async def ask_judge(
     judge: Runnable[Any, Any], messages: list[BaseMessage], n_criteria: int, source: str, round_no: int
 ) -> tuple[verdicts.JudgeReply, Usage]:
     import openai
@@ -68,7 +68,7 @@ def ask_judge(
     problem = ""
     for try_no in range(1, JUDGE_TRIES + 1):
         try:
-            message = judge.invoke(
+            message = await judge.ainvoke(
                 messages,
                 config={
                     "run_name": f"judge round {round_no}",
@@ -94,9 +94,9 @@ def ask_judge(
     raise UnreadableVerdictError(f"the judge's reply could not be read after {JUDGE_TRIES} tries: {problem}")
 
 
-def _judge_model(name: str, ctx: Context) -> Runnable[Any, Any] | BaseChatModel:
+async def _judge_model(name: str, ctx: Context) -> Runnable[Any, Any] | BaseChatModel:
     limit = max(models.max_output_tokens(name, ctx.max_output_tokens), JUDGE_MIN_OUTPUT_TOKENS)
-    model = chat_model(name, dataclasses.replace(ctx, max_output_tokens=limit))
+    model = await chat_model(name, dataclasses.replace(ctx, max_output_tokens=limit))
     provider = models.provider_of(name, ctx.base_url)
     if provider == "openai":
         schema = verdicts.judge_schema(len(ctx.judged_criteria()))

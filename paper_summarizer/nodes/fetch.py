@@ -20,24 +20,26 @@ from paper_summarizer.state import State
 
 
 class FetchNode(Protocol):
-    def __call__(self, state: State, runtime: Runtime[Context]) -> dict[str, Any]: ...
+    async def __call__(self, state: State, runtime: Runtime[Context]) -> dict[str, Any]: ...
 
 
 def fetch_with(access: Access) -> FetchNode:
     """The fetch node for a graph whose runs may read what `access` allows (a deployment's
     decision, made when the graph is built, never a run's)."""
 
-    def fetch(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    async def fetch(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         ctx = runtime.context
         store = store_of(runtime)
         max_bytes = int(ctx.max_download_mb * 1_000_000)
-        paper = library.load(state["source"], store, access=access, max_bytes=max_bytes, upload=state.get("upload"))
+        paper = await library.load(
+            state["source"], store, access=access, max_bytes=max_bytes, upload=state.get("upload")
+        )
         # The upload is in the store now; clearing it keeps later checkpoints from copying it.
         fresh: dict[str, Any] = {
             "attempts": Overwrite([]), "notes": Overwrite([]), "drafts": Overwrite([]), "summary": "", "result": None,
             "upload": None,
         }  # fmt: skip
-        text = library.text(store, paper)
+        text = await library.text(store, paper)
         room = prompt_budget(ctx)
         # A small model drafting by outline reads each section's own part of the full text, so
         # condensing (slow and lossy with such a model) would only serve the judge: shorten instead.

@@ -16,7 +16,7 @@ from paper_summarizer.replies import add_usage
 from paper_summarizer.state import Attempt, Result, State, Status
 
 
-def finalize(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+async def finalize(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     ctx = runtime.context
     store = store_of(runtime)
     paper = state["paper"]
@@ -35,7 +35,7 @@ def finalize(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     cost = None
     if ctx.input_price or ctx.output_price:
         cost = round((usage["input_tokens"] * ctx.input_price + usage["output_tokens"] * ctx.output_price) / 1e6, 6)
-    summary = texts.get(store, best.get("summary_key", ""))
+    summary = await texts.get(store, best.get("summary_key", ""))
     result = Result(
         status=Status.PASSED.value if passed else Status.CAP_REACHED.value,
         title=paper["title"],
@@ -52,7 +52,7 @@ def finalize(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         usage=usage,
         condense_usage=condense_usage,
         cost_usd=cost,
-        attempts=[_readable(store, a) for a in attempts],
+        attempts=[await _readable(store, a) for a in attempts],
     )
     thread_id = str((get_config().get("configurable") or {}).get("thread_id", ""))
     result["markdown"] = (
@@ -89,6 +89,6 @@ def footer(result: Result, thread_id: str) -> list[str]:
     return lines
 
 
-def _readable(store: Any, attempt: Attempt) -> dict[str, Any]:
+async def _readable(store: Any, attempt: Attempt) -> dict[str, Any]:
     """An attempt as the report shows it: texts spelled out, store keys left out."""
-    return {k: v for k, v in texts.with_texts(store, attempt).items() if not k.endswith("_key")}
+    return {k: v for k, v in (await texts.with_texts(store, attempt)).items() if not k.endswith("_key")}

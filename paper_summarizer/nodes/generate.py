@@ -14,11 +14,11 @@ from paper_summarizer.replies import split_reply, usage_of
 from paper_summarizer.state import Attempt, State
 
 
-def generate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+async def generate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     ctx = runtime.context
     paper = state["paper"]
     store = store_of(runtime)
-    paper_text, _ = paper_for_prompt(store, paper, ctx)
+    paper_text, _ = await paper_for_prompt(store, paper, ctx)
     attempts = state.get("attempts") or []
     round_no = len(attempts) + 1
     instructions = writer_instructions(ctx)
@@ -30,12 +30,12 @@ def generate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         request = fill(
             template("revise"),
             feedback=base["verdict"]["feedback"],
-            summary=quote(texts.get(store, base.get("summary_key", ""))),
+            summary=quote(await texts.get(store, base.get("summary_key", ""))),
             instructions=instructions,
         )
     messages = conversation(paper_text, ctx, request)
     name = writer_name(ctx)
-    reply = chat_model(name, ctx).invoke(
+    reply = await (await chat_model(name, ctx)).ainvoke(
         messages,
         config={
             "run_name": f"write round {round_no}",
@@ -45,8 +45,8 @@ def generate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     summary, reasoning = split_reply(reply)
     attempt = Attempt(
         round=round_no,
-        summary_key=texts.put(store, summary),
-        reasoning_key=texts.put(store, reasoning),
+        summary_key=await texts.put(store, summary),
+        reasoning_key=await texts.put(store, reasoning),
         words=len(summary.split()),
         model=name,
         usage=usage_of(reply),

@@ -15,6 +15,6 @@ from paper_summarizer.nodes.shared import store_of
 from paper_summarizer.state import State
 
 
-def outline(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
-    text = library.text(store_of(runtime), state["paper"])
+async def outline(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+    text = await library.text(store_of(runtime), state["paper"])
     return {"outline": planner.plan(text, runtime.context.min_words)}

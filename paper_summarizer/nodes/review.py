@@ -35,7 +35,7 @@ def reading(answer: Any) -> tuple[str, str]:
     return "unclear", "an empty answer is neither an approval nor feedback"
 
 
-def review(state: State) -> dict[str, Any]:
+async def review(state: State) -> dict[str, Any]:
     attempt = state["attempts"][-1]
     verdict = attempt["verdict"]
     question: dict[str, Any] = {

@@ -1,7 +1,13 @@
 """What the writer and the judge both need: which models, the store, and the paper as the
-prompt shows it (the same text for both, so their prompts share a cacheable prefix)."""
+prompt shows it (the same text for both, so their prompts share a cacheable prefix).
+
+The nodes are async, so one server worker (or the CLI's batch) runs many papers at once; what
+would block its event loop (building a model client, which may start the embedded model, or
+reading and converting a paper) runs in a worker thread."""
 
 from __future__ import annotations
+
+import asyncio
 
 from langchain_core.language_models import BaseChatModel
 from langgraph.runtime import Runtime
@@ -34,8 +40,10 @@ def judge_name(ctx: Context) -> str:
     return ctx.evaluator_model or writer_name(ctx)
 
 
-def chat_model(name: str, ctx: Context) -> BaseChatModel:
-    return models.load(name, "" if name == models.LOCAL else ctx.base_url, ctx.max_output_tokens)
+async def chat_model(name: str, ctx: Context) -> BaseChatModel:
+    return await asyncio.to_thread(
+        models.load, name, "" if name == models.LOCAL else ctx.base_url, ctx.max_output_tokens
+    )
 
 
 def context_window(ctx: Context) -> int:
@@ -68,8 +76,9 @@ def prompt_budget(ctx: Context) -> int:
     return budget.paper_budget(context_window(ctx), models.max_output_tokens(writer_name(ctx), ctx.max_output_tokens))
 
 
-def paper_for_prompt(store: BaseStore, paper: PaperRef, ctx: Context) -> tuple[str, str]:
+async def paper_for_prompt(store: BaseStore, paper: PaperRef, ctx: Context) -> tuple[str, str]:
     """(paper text that fits both models' context, notice if it had to be shortened). The
     condensed notes stand in for a paper that was too long."""
-    text = texts.get(store, paper["condensed_key"]) if paper.get("condensed_key") else library.text(store, paper)
+    key = paper.get("condensed_key")
+    text = await texts.get(store, key) if key else await library.text(store, paper)
     return budget.fit(text, prompt_budget(ctx))

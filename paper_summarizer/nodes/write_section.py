@@ -30,11 +30,11 @@ class SectionTask(TypedDict):
     feedback: str  # the last verdict's open points, one per line
 
 
-def write_section(state: SectionTask, runtime: Runtime[Context]) -> dict[str, Any]:
+async def write_section(state: SectionTask, runtime: Runtime[Context]) -> dict[str, Any]:
     task = state
     ctx = runtime.context
     section, paper = task["section"], task["paper"]
-    text = library.text(store_of(runtime), paper)
+    text = await library.text(store_of(runtime), paper)
     notes = notes_for(section["heading"], task["feedback"])
     request = fill(
         template("section"),
@@ -45,8 +45,8 @@ def write_section(state: SectionTask, runtime: Runtime[Context]) -> dict[str, An
         notes=f"\n\nA reviewer asked for this: {notes}" if notes else "",
     )
     name = writer_name(ctx)
-    model = chat_model(name, ctx).bind(max_tokens=section["words"] * TOKENS_PER_WORD)
-    reply = model.invoke(
+    model = (await chat_model(name, ctx)).bind(max_tokens=section["words"] * TOKENS_PER_WORD)
+    reply = await model.ainvoke(
         [HumanMessage(request)],
         config={
             "run_name": f"write section {section['index'] + 1} round {task['round']}",

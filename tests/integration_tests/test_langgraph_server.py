@@ -217,6 +217,7 @@ def test_the_cli_runs_a_reading_list_on_the_server_with_the_same_files_and_exit_
     assert done.returncode == 2, done.stderr
     assert sorted(done.stdout.split()) == ["out/local.summary.md", "out/remote.summary.md"]
     assert "HTTP 404" in done.stderr and "Traceback" not in done.stderr
+    assert done.stderr.count("round 1 verdict: PASS") == 2  # progress streamed back for each paper
     report = (tmp_path / "out" / "local.report.json").read_text()
     assert (
         '"status": "passed"' in report
@@ -226,3 +227,36 @@ def test_the_cli_runs_a_reading_list_on_the_server_with_the_same_files_and_exit_
     assert digest.count("\n## ") == 3 and "Failed: HTTP 404" in digest
     listed = cli("threads", "--server", server_url, cwd=tmp_path)
     assert listed.returncode == 0 and "local.md" in listed.stdout
+
+
+@pytest.mark.parametrize(
+    ("extra", "node"),
+    [
+        ({"context_window": 3000, "max_output_tokens": 300, "draft_mode": "whole"}, "condense"),
+        ({"draft_mode": "outline"}, "write_section"),
+    ],
+    ids=["condense", "outline"],
+)
+def test_every_drafting_path_runs_in_the_servers_event_loop_without_blocking_it(
+    server_url: str, scripted: list[ScriptedServer], file_server: tuple[Path, str], extra: dict[str, Any], node: str
+) -> None:
+    """The nodes are async; `langgraph dev` fails a run that makes a blocking call in one
+    (BlockingError). A long paper condensed part by part, and a summary written section by
+    section, both finish."""
+    from tests.unit_tests.test_condense import long_paper
+
+    folder, base = file_server
+    long_paper(folder)
+    model = start(scripted, writer_and_judge([summary(150)], [verdict_json("PASS")]))
+    client = get_sync_client(url=server_url)
+    thread_id = client.threads.create()["thread_id"]
+    seen = [
+        part.data
+        for part in client.runs.stream(
+            thread_id, GRAPH, input={"source": f"{base}/long.md"}, context=context(model, max_iterations=1, **extra),
+            stream_mode="updates",
+        )
+    ]  # fmt: skip
+    assert not any(part.get("error") for part in seen if isinstance(part, dict)), seen[-1:]
+    assert any(node in update for update in seen if isinstance(update, dict))
+    assert client.threads.get_state(thread_id)["values"]["result"]["rounds"] == 1

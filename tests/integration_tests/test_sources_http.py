@@ -18,6 +18,7 @@ from paper_summarizer.documents import library, ocr, sources
 from paper_summarizer.documents.sources import Access
 from paper_summarizer.errors import NetworkError, SourceError
 from tests.factories import paper_markdown
+from tests.graph_runs import awaited
 from tests.pdf_factory import make_paper_pdf
 from tests.scripted_server import QuietServer
 
@@ -63,8 +64,8 @@ def arxiv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str,
 
 def load(source: str, max_bytes: int = 10_000_000) -> tuple[library.PaperRef, str]:
     store = InMemoryStore()
-    ref = library.load(source, store, access=SERVED_HERE, max_bytes=max_bytes)
-    return ref, library.text(store, ref)
+    ref = awaited(library.load(source, store, access=SERVED_HERE, max_bytes=max_bytes))
+    return ref, awaited(library.text(store, ref))
 
 
 def test_arxiv_prefers_html(arxiv: dict[str, bytes]) -> None:
@@ -122,7 +123,7 @@ def test_a_scan_with_nothing_to_read_is_a_clear_error(tmp_path: Path) -> None:
     pdf.save()
     store = InMemoryStore()
     with pytest.raises(SourceError, match="has almost no text to summarize"):
-        library.load(str(path), store, access=Access.for_user(), max_bytes=10_000_000)
+        awaited(library.load(str(path), store, access=Access.for_user(), max_bytes=10_000_000))
 
 
 LOCKED = Access(local_files=False, private_urls=False)

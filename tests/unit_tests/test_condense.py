@@ -20,6 +20,7 @@ from paper_summarizer.context import Context
 from paper_summarizer.documents import budget
 from paper_summarizer.graph import build_graph
 from tests.factories import prose, summary
+from tests.graph_runs import awaited, invoke, state_of, stream_updates
 from tests.scripted_server import request_of, verdict_json
 
 SECTIONS = ["Abstract", "1 Introduction", "2 Method", "3 Experiments", "4 Results", "5 Conclusion"]
@@ -95,13 +96,8 @@ def test_long_paper_is_condensed_in_order_and_reported(fake: PromptFake, tmp_pat
     store = InMemoryStore()
     graph = build_graph(InMemorySaver(), store)
     ctx = small_window()
-    updates = list(
-        graph.stream(
-            {"source": str(long_paper(tmp_path))},
-            {"configurable": {"thread_id": "t"}},
-            context=ctx,
-            stream_mode="updates",
-        )
+    updates = stream_updates(
+        graph, {"source": str(long_paper(tmp_path))}, {"configurable": {"thread_id": "t"}}, context=ctx
     )
     nodes = [next(iter(u)) for u in updates]
     n_parts = nodes.count("condense")
@@ -111,10 +107,10 @@ def test_long_paper_is_condensed_in_order_and_reported(fake: PromptFake, tmp_pat
         and nodes[1 + n_parts :] == ["assemble", "generate", "evaluate", "finalize"]
     )
 
-    state = graph.get_state({"configurable": {"thread_id": "t"}}).values
+    state = state_of(graph, {"configurable": {"thread_id": "t"}}).values
     paper = state["paper"]
     assert f"({n_parts} parts)" in paper["notice"] and "condensed" in paper["notice"]
-    condensed = texts.get(store, paper["condensed_key"])
+    condensed = awaited(texts.get(store, paper["condensed_key"]))
     positions = [condensed.index(h) for h in SECTIONS]
     assert positions == sorted(positions)  # reading order, though parts finished in any order
     writer_prompt = next(p for p in fake.prompts if request_of(str(p[-1].content)).startswith("Role: writer"))
@@ -128,6 +124,6 @@ def test_condense_off_shortens_instead_and_says_so(fake: PromptFake, tmp_path: P
     ctx = small_window(
         condense=False,
     )
-    state = graph.invoke({"source": str(long_paper(tmp_path))}, {"configurable": {"thread_id": "t"}}, context=ctx)
+    state = invoke(graph, {"source": str(long_paper(tmp_path))}, {"configurable": {"thread_id": "t"}}, context=ctx)
     assert "shortened to fit" in state["paper"]["notice"]
     assert not any(str(p[-1].content).startswith("You are condensing") for p in fake.prompts)

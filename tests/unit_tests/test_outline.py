@@ -17,6 +17,7 @@ from paper_summarizer import models, outline, quality
 from paper_summarizer.context import Context
 from paper_summarizer.graph import build_graph
 from tests.factories import paper_markdown, prose, write_paper
+from tests.graph_runs import state_of, stream_updates
 from tests.scripted_server import request_of, verdict_json
 
 
@@ -66,11 +67,11 @@ def test_a_small_model_writes_each_section_from_its_part_and_code_keeps_it_hones
     graph = build_graph(InMemorySaver(), InMemoryStore())
     ctx = Context(model="writer", min_words=100, max_iterations=1, draft_mode="outline")
     config: Any = {"configurable": {"thread_id": "t"}}
-    updates = list(graph.stream({"source": str(write_paper(tmp_path))}, config, context=ctx, stream_mode="updates"))
+    updates = stream_updates(graph, {"source": str(write_paper(tmp_path))}, config, context=ctx)
     nodes = [next(iter(u)) for u in updates]
     n = nodes.count("write_section")
     assert nodes == ["fetch", "outline", *["write_section"] * n, "compose", "evaluate", "finalize"] and n >= 6
-    summary = graph.get_state(config).values["result"]["summary"]
+    summary = state_of(graph, config).values["result"]["summary"]
     assert summary.startswith("# Gated Judges for Summaries\n")  # the paper's real title
     assert "99.5%" not in summary  # a number the paper does not have is dropped with its sentence
     assert summary.count("Every section says this sentence once too often.") == 1

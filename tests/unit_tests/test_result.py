@@ -20,6 +20,7 @@ from paper_summarizer.nodes.review import reading
 from paper_summarizer.state import Status
 from tests.factories import paper_markdown, summary, write_paper
 from tests.fakes import RecordingFake, script
+from tests.graph_runs import invoke, state_of
 from tests.scripted_server import request_of, verdict_json
 
 Fakes = dict[str, RecordingFake]
@@ -37,8 +38,11 @@ def test_invoke_returns_the_result_with_the_best_attempt_at_the_cap(fakes: Fakes
         fakes, "judge", [verdict_json("NEEDS_IMPROVEMENT", "One point.", passed=[True, True, True, False]), NEEDS_WORK]
     )
     graph = build_graph(InMemorySaver(), InMemoryStore())
-    out = graph.invoke(
-        {"source": str(write_paper(tmp_path))}, {"configurable": {"thread_id": "t"}}, context=context(max_iterations=2)
+    out = invoke(
+        graph,
+        {"source": str(write_paper(tmp_path))},
+        {"configurable": {"thread_id": "t"}},
+        context=context(max_iterations=2),
     )
     result = out["result"]
     assert set(out) == {"source", "paper", "result"}  # the declared output schema, nothing internal
@@ -55,18 +59,18 @@ def test_a_new_input_on_a_used_thread_starts_a_new_run(fakes: Fakes, tmp_path: P
     script(fakes, "judge", [NEEDS_WORK, verdict_json("PASS")])
     graph = build_graph(InMemorySaver(), InMemoryStore())
     config: Any = {"configurable": {"thread_id": "t"}}
-    graph.invoke({"source": str(write_paper(tmp_path))}, config, context=context(max_iterations=1))
+    invoke(graph, {"source": str(write_paper(tmp_path))}, config, context=context(max_iterations=1))
     other = write_paper(tmp_path, name="other.md", text=paper_markdown(seed=3))
-    out = graph.invoke({"source": str(other)}, config, context=context(max_iterations=1))
+    out = invoke(graph, {"source": str(other)}, config, context=context(max_iterations=1))
     assert out["result"]["status"] == Status.PASSED and out["result"]["rounds"] == 1
-    assert [a["round"] for a in graph.get_state(config).values["attempts"]] == [1]
+    assert [a["round"] for a in state_of(graph, config).values["attempts"]] == [1]
     assert request_of(str(writer.prompts[1][-1].content)).startswith("Role: writer. Write")  # not a revision
 
 
 def test_a_graph_without_a_store_fails_at_once_and_says_how_to_pass_one(fakes: Fakes, tmp_path: Path) -> None:
     graph = build_graph(InMemorySaver())
     with pytest.raises(GraphSetupError, match=r"build_graph\(checkpointer=\.\.\., store=\.\.\.\)"):
-        graph.invoke({"source": str(write_paper(tmp_path))}, {"configurable": {"thread_id": "t"}}, context=context())
+        invoke(graph, {"source": str(write_paper(tmp_path))}, {"configurable": {"thread_id": "t"}}, context=context())
 
 
 def test_explicit_settings_win_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -96,14 +100,14 @@ def test_review_asks_again_and_a_rejected_pass_is_revised_once_without_all_crite
     graph = build_graph(InMemorySaver(), InMemoryStore())
     config: Any = {"configurable": {"thread_id": "t"}}
     ctx = context(human_review=True)
-    graph.invoke({"source": str(write_paper(tmp_path))}, config, context=ctx)
-    graph.invoke(Command(resume=""), config, context=ctx)  # unclear: asked again, not approved
-    snapshot = graph.get_state(config)
+    invoke(graph, {"source": str(write_paper(tmp_path))}, config, context=ctx)
+    invoke(graph, Command(resume=""), config, context=ctx)  # unclear: asked again, not approved
+    snapshot = state_of(graph, config)
     assert snapshot.interrupts and "neither an approval nor feedback" in snapshot.interrupts[0].value["problem"]
-    graph.invoke(Command(resume="Name the dataset."), config, context=ctx)
+    invoke(graph, Command(resume="Name the dataset."), config, context=ctx)
     revise = str(writer.prompts[1][-1].content)
     assert revise.count("Name the dataset.") == 1 and "All criteria met" not in revise
-    out = graph.invoke(Command(resume={"action": "approve"}), config, context=ctx)
+    out = invoke(graph, Command(resume={"action": "approve"}), config, context=ctx)
     assert out["result"]["status"] == Status.PASSED and "approved by a human reviewer" in out["result"]["checked_by"]
 
 
