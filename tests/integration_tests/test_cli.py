@@ -23,8 +23,11 @@ def cli_env(cwd: Path) -> dict[str, str]:
     return env
 
 
-def cli(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*CLI, *args], cwd=cwd, env=cli_env(cwd), capture_output=True, text=True, timeout=timeout)
+def cli(*args: str, cwd: Path, timeout: float = 120, answers: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the CLI; `answers` is what the user types (a reviewer's answers, one per line)."""
+    return subprocess.run(
+        [*CLI, *args], cwd=cwd, env=cli_env(cwd), input=answers, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def scripted_args(server: ScriptedServer) -> list[str]:

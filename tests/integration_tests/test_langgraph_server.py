@@ -4,6 +4,8 @@ what a hostile caller cannot make the server read."""
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -260,3 +262,61 @@ def test_every_drafting_path_runs_in_the_servers_event_loop_without_blocking_it(
     assert not any(part.get("error") for part in seen if isinstance(part, dict)), seen[-1:]
     assert any(node in update for update in seen if isinstance(update, dict))
     assert client.threads.get_state(thread_id)["values"]["result"]["rounds"] == 1
+
+
+def _thread_of(server_url: str, source: str) -> str:
+    """The thread the CLI created for `source` (its metadata names the source; `langgraph dev`
+    keeps threads across restarts, so the tests' sources have names of their own)."""
+    found = get_sync_client(url=server_url).threads.search(metadata={"source": source}, limit=10)
+    assert len(found) == 1, found
+    return str(found[0]["thread_id"])
+
+
+def test_history_and_resume_with_a_raised_cap_work_against_the_server(
+    server_url: str, scripted: list[ScriptedServer], tmp_path: Path
+) -> None:
+    from tests.integration_tests.test_cli import cli
+
+    name = f"capped-{uuid.uuid4().hex[:8]}"
+    (tmp_path / f"{name}.md").write_text(paper_markdown(seed=6))
+    model = start(scripted, writer_and_judge(["# Short\n\nToo short.", summary(150)], [verdict_json("PASS")]))
+    args = ["--server", server_url]
+    done = cli(
+        "summarize", f"{name}.md", *args, "--model", "openai:scripted", "--base-url", model.url, "--min-words", "100",
+        "--max-iterations", "1", "--output-dir", "out", cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 3, done.stderr  # the round cap, as locally
+    thread_id = _thread_of(server_url, f"{name}.md")
+
+    shown = cli("history", thread_id, *args, cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert "cap reached" in shown.stdout and "round 1" in shown.stdout and "word_count" in shown.stdout
+
+    resumed = cli("resume", thread_id, *args, "--max-iterations", "2", cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr  # round 2 written on the server, and passed
+    assert resumed.stdout.strip() == f"out/{name}.summary.md"  # the folder the run started with
+    report = json.loads((tmp_path / "out" / f"{name}.report.json").read_text())
+    assert report["status"] == "passed" and report["rounds"] == 2 and report["thread_id"] == thread_id
+
+    missing = cli("history", "no-such-thread", *args, cwd=tmp_path)
+    assert missing.returncode == 2 and "no thread 'no-such-thread'" in missing.stderr
+
+
+def test_review_works_against_the_server(server_url: str, scripted: list[ScriptedServer], tmp_path: Path) -> None:
+    """--review with --server: the server's run waits for the reviewer, the CLI asks here and
+    resumes the run with the answer: feedback first (another round), then approval."""
+    from tests.integration_tests.test_cli import cli
+
+    (tmp_path / "reviewed.md").write_text(paper_markdown(seed=7))
+    model = start(scripted, writer_and_judge([summary(150, seed=1), summary(150, seed=2)], [verdict_json("PASS")]))
+    done = cli(
+        "summarize", "reviewed.md", "--server", server_url, "--review", "--model", "openai:scripted",
+        "--base-url", model.url, "--min-words", "100", cwd=tmp_path,
+        answers="Please explain the method in simpler words.\napprove\n",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count("summary for review") == 2
+    assert "Please explain the method in simpler words." in model.requests[2]["messages"][-1]["content"]
+    report = json.loads((tmp_path / "reviewed.report.json").read_text())
+    assert report["rounds"] == 2 and report["attempts"][0]["review"] == "Please explain the method in simpler words."
+    assert "approved by a human reviewer" in (tmp_path / "reviewed.summary.md").read_text()
