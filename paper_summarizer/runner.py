@@ -350,15 +350,15 @@ class _Run:
                             self.on_update(thread_id, node, plain(update))
                 snapshot = await self.graph.aget_state(config)
                 if not (snapshot.interrupts and self.reviewer is not None):
-                    return await self._finish(config)
+                    return await self._finish(config, snapshot)
                 run_input = Command(resume=await self.ask(snapshot.interrupts[0].value))
         finally:
             await _touch(self.store, thread_id, pid=None)
 
-    async def _finish(self, config: RunnableConfig) -> SummaryResult:
+    async def _finish(self, config: RunnableConfig, snapshot: StateSnapshot | None = None) -> SummaryResult:
         thread_id = config["configurable"]["thread_id"]
         record = await _record(self.store, thread_id)
-        snapshot = await self.graph.aget_state(config)
+        snapshot = snapshot or await self.graph.aget_state(config)
         out = await _as_result(thread_id, record, snapshot, self.store)
         values = snapshot.values
         if out.result is not None and out.status in (Status.PASSED, Status.CAP_REACHED):

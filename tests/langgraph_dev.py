@@ -1,5 +1,8 @@
 """The real `langgraph dev` server on a free port, for tests and benchmarks: started from the
-repository's langgraph.json, without reload or analytics, its log outside the repository."""
+repository's langgraph.json, without reload or analytics, its log outside the repository, its
+threads in memory only. (By default the dev server saves every thread under `.langgraph_api/` and
+rewrites that whole file every few seconds; with the threads of earlier runs kept there, each
+new run was slower than the last.)"""
 
 from __future__ import annotations
 
@@ -30,16 +33,25 @@ def free_port() -> int:
 
 @contextmanager
 def running_langgraph_dev(log: Path, jobs: int = 1, **extra_env: str) -> Iterator[str]:
-    """Yield the server's URL. The environment is this one, less API keys and paper-summarizer
-    settings (a deployment has its own), plus `extra_env`. `jobs`: runs its one worker takes on at
-    once (`langgraph dev` takes 1 unless told; a deployment's N_JOBS_PER_WORKER defaults to 10)."""
+    """Yield the server's URL. The environment is this one, less
+    API keys and paper-summarizer settings (a deployment has its own), plus `extra_env`. `jobs`:
+    runs its one worker takes on at once (`langgraph dev` takes 1 unless told; a deployment's
+    N_JOBS_PER_WORKER defaults to 10)."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and not k.startswith("PAPER_SUMMARIZER_")}
-    env.update(LANGGRAPH_CLI_NO_ANALYTICS="1", LANGSMITH_TRACING="false", **extra_env)
+    env.update(
+        LANGGRAPH_CLI_NO_ANALYTICS="1",
+        LANGSMITH_TRACING="false",
+        LANGGRAPH_DISABLE_FILE_PERSISTENCE="true",
+        **extra_env,
+    )
     langgraph = Path(sys.executable).with_name("langgraph")
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [str(langgraph), "dev", "--no-browser", "--no-reload", "--port", str(port), "--n-jobs-per-worker", str(jobs)],  # noqa: E501
+            [
+                str(langgraph), "dev", "--no-browser", "--no-reload", "--port", str(port),
+                "--n-jobs-per-worker", str(jobs),
+            ],
             cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
