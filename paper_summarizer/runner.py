@@ -406,12 +406,17 @@ async def _as_result(
     thread_id: str, record: dict[str, Any], snapshot: StateSnapshot, store: BaseStore
 ) -> SummaryResult:
     values = snapshot.values
+    result: Result | None = values.get("result") if not snapshot.next else None
+    # A finished run's result spells its attempts out already; an unfinished one's hold store keys.
+    attempts = (
+        result["attempts"] if result else [await texts.with_texts(store, a) for a in values.get("attempts") or []]
+    )
     return SummaryResult(
         thread_id=thread_id,
         source=record["source"],
         status=status_of(snapshot, record),
-        result=values.get("result") if not snapshot.next else None,
-        attempts=[await texts.with_texts(store, a) for a in values.get("attempts") or []],
+        result=result,
+        attempts=attempts,
     )
 
 
