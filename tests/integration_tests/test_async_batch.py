@@ -51,6 +51,8 @@ def test_the_batchs_model_calls_overlap(scripted: list[ScriptedServer], tmp_path
     model = start(scripted, slow)
     papers = [str(write_paper(tmp_path, f"p{i}.md", paper_markdown(seed=i))) for i in range(4)]
     ctx = Context(model="openai:scripted", base_url=model.url, min_words=100)
-    items = runner.summarize_many(papers, ctx, concurrency=4, checkpoint_db=str(tmp_path / "c.sqlite"))
+    items = runner.summarize_many(
+        papers, ctx, concurrency=4, checkpoint_db=str(tmp_path / "c.sqlite"), output_dir=tmp_path / "out"
+    )
     assert all(i.result and i.result.passed for i in items), [i.error for i in items]
     assert most == 4  # every paper's call was in flight at once: none waited for another's
