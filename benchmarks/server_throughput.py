@@ -32,6 +32,7 @@ from tests.scripted_server import Reply, ScriptedServer, role_of, verdict_json
 
 PAPERS, LATENCY, CALLS_PER_PAPER, REPEATS = 16, 0.5, 4, 3
 FIRST, SECOND = summary(150, seed=1), summary(150, seed=2)
+SCRIPTED_MODEL = {"PAPER_SUMMARIZER_ALLOW_MODEL_URLS": "1"}  # runs name the scripted model's URL
 
 
 def script(body: dict[str, Any], n: int) -> Reply:
@@ -81,13 +82,13 @@ def main() -> None:
         send = runner.blocking(remote.asummarize_many)
         # The CLI's default: every paper queued at once; the deployment's worker runs `jobs` at a time.
         for jobs in (1, 8):
-            with running_langgraph_dev(folder / f"langgraph-dev-{jobs}.log", jobs=jobs) as url:
+            with running_langgraph_dev(folder / f"langgraph-dev-{jobs}.log", jobs=jobs, **SCRIPTED_MODEL) as url:
                 # One paper first, untimed: a deployment is long-running, its graph and clients loaded.
                 send(url, papers[:1], settings, concurrency=None, output_dir=folder / f"warm{jobs}")
                 run = functools.partial(send, url, papers, settings, concurrency=None, output_dir=folder / f"s{jobs}")
                 measure(f"server, queued, worker runs {jobs} at once", jobs, model, run)
         # --concurrency 8: the client holds at most 8 papers in the deployment (a 10-job worker).
-        with running_langgraph_dev(folder / "langgraph-dev-10.log", jobs=10) as url:
+        with running_langgraph_dev(folder / "langgraph-dev-10.log", jobs=10, **SCRIPTED_MODEL) as url:
             send(url, papers[:1], settings, concurrency=1, output_dir=folder / "warm10")
             run = functools.partial(send, url, papers, settings, concurrency=8, output_dir=folder / "capped")
             measure("server, --concurrency 8", 8, model, run)

@@ -32,6 +32,7 @@ from paper_summarizer.nodes.generate import generate
 from paper_summarizer.nodes.outline import outline
 from paper_summarizer.nodes.review import review
 from paper_summarizer.nodes.route import draft_step, route, route_after_fetch, route_sections
+from paper_summarizer.nodes.shared import reaching_models
 from paper_summarizer.nodes.write_section import SectionTask, write_section
 from paper_summarizer.state import InputState, OutputState, State
 
@@ -47,17 +48,21 @@ def build_graph(
     *,
     access: Access | None = None,
 ) -> Graph:
-    """The compiled graph. `access` is what runs may read: by default what this machine's user
-    may (local files, private hosts), as the CLI and the Python API run as that user."""
+    """The compiled graph. `access` is what runs may read and reach: by default what this
+    machine's user may (local files, private hosts, any model server), as the CLI and the Python
+    API run as that user."""
+    access = access or Access.for_user()
     builder = StateGraph(State, input_schema=InputState, output_schema=OutputState, context_schema=Context)
-    builder.add_node("fetch", fetch_with(access or Access.for_user()))
-    builder.add_node("condense", condense, input_schema=CondenseTask, retry_policy=MODEL_RETRY)
+    builder.add_node("fetch", fetch_with(access))
+    condense_part = reaching_models(condense, access)
+    builder.add_node("condense", condense_part, input_schema=CondenseTask, retry_policy=MODEL_RETRY)
     builder.add_node("assemble", assemble)
-    builder.add_node("generate", generate, retry_policy=MODEL_RETRY)
+    builder.add_node("generate", reaching_models(generate, access), retry_policy=MODEL_RETRY)
     builder.add_node("outline", outline)
-    builder.add_node("write_section", write_section, input_schema=SectionTask, retry_policy=MODEL_RETRY)
+    section = reaching_models(write_section, access)
+    builder.add_node("write_section", section, input_schema=SectionTask, retry_policy=MODEL_RETRY)
     builder.add_node("compose", compose)
-    builder.add_node("evaluate", evaluate, retry_policy=MODEL_RETRY)
+    builder.add_node("evaluate", reaching_models(evaluate, access), retry_policy=MODEL_RETRY)
     builder.add_node("review", review)
     builder.add_node("finalize", finalize)
     builder.add_edge(START, "fetch")
@@ -76,5 +81,5 @@ def build_graph(
 
 # For LangGraph Server / `langgraph dev`, which supplies its own checkpointer and store. Its
 # callers may be hostile: what it may read is the deployment's environment's decision
-# (PAPER_SUMMARIZER_ALLOW_LOCAL_FILES, PAPER_SUMMARIZER_ALLOW_PRIVATE_URLS), off by default.
+# (PAPER_SUMMARIZER_ALLOW_LOCAL_FILES, _ALLOW_PRIVATE_URLS, _ALLOW_MODEL_URLS), off by default.
 graph = build_graph(access=Access.for_deployment())

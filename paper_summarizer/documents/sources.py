@@ -13,11 +13,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from paper_summarizer.errors import NetworkError, SourceError, first_line
+from paper_summarizer.errors import BadInputError, NetworkError, SourceError, first_line
 from paper_summarizer.state import Upload
 
 ALLOW_LOCAL_FILES = "PAPER_SUMMARIZER_ALLOW_LOCAL_FILES"
 ALLOW_PRIVATE_URLS = "PAPER_SUMMARIZER_ALLOW_PRIVATE_URLS"
+ALLOW_MODEL_URLS = "PAPER_SUMMARIZER_ALLOW_MODEL_URLS"
+DEPLOYMENT_BASE_URL = "PAPER_SUMMARIZER_BASE_URL"
 MAX_REDIRECTS = 10
 
 _NEW_ID = r"\d{4}\.\d{4,5}(?:v\d+)?"
@@ -30,21 +32,36 @@ _ARXIV_HOSTS = {"arxiv.org", "www.arxiv.org", "export.arxiv.org"}
 
 @dataclass(frozen=True)
 class Access:
-    """What a run may read. It is the deployment's decision, made when the graph is built, never
-    a run's input or context: a served graph's caller may be hostile."""
+    """What a run may read and reach. It is the deployment's decision, made when the graph is
+    built, never a run's input or context: a served graph's caller may be hostile."""
 
     local_files: bool  # paths on this machine
     private_urls: bool  # hosts on loopback, private or link-local addresses
+    model_urls: bool  # a model server (base_url) named by the run, sent this machine's API key
 
     @classmethod
     def for_user(cls) -> Access:
         """The CLI and the Python API run as the machine's user: they may read what the user can."""
-        return cls(local_files=True, private_urls=True)
+        return cls(local_files=True, private_urls=True, model_urls=True)
 
     @classmethod
     def for_deployment(cls) -> Access:
-        """A served graph: neither, unless the deployment's environment turns it on."""
-        return cls(local_files=_flag(ALLOW_LOCAL_FILES), private_urls=_flag(ALLOW_PRIVATE_URLS))
+        """A served graph: none of these, unless the deployment's environment turns them on."""
+        return cls(
+            local_files=_flag(ALLOW_LOCAL_FILES),
+            private_urls=_flag(ALLOW_PRIVATE_URLS),
+            model_urls=_flag(ALLOW_MODEL_URLS),
+        )
+
+    def check_model_url(self, base_url: str) -> None:
+        """A run may use the deployment's own model server (its environment's base URL), or any
+        when allowed: the model client sends the deployment's API key to that server."""
+        if self.model_urls or not base_url or base_url == os.environ.get(DEPLOYMENT_BASE_URL, ""):
+            return
+        raise BadInputError(
+            f"this deployment does not let a run choose its model server (base_url {base_url!r}): its "
+            f"operator sets {DEPLOYMENT_BASE_URL}, or allows run-chosen servers with {ALLOW_MODEL_URLS}=1"
+        )
 
 
 def _flag(name: str) -> bool:

@@ -8,6 +8,8 @@ reading and converting a paper) runs in a worker thread."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar, cast
 
 from langchain_core.language_models import BaseChatModel
 from langgraph.runtime import Runtime
@@ -16,6 +18,7 @@ from langgraph.store.base import BaseStore
 from paper_summarizer import models, texts
 from paper_summarizer.context import Context
 from paper_summarizer.documents import budget, library
+from paper_summarizer.documents.sources import Access
 from paper_summarizer.errors import GraphSetupError
 from paper_summarizer.state import PaperRef
 
@@ -30,6 +33,23 @@ def store_of(runtime: Runtime[Context]) -> BaseStore:
             "build it with build_graph(checkpointer=..., store=...), e.g. an InMemoryStore or SqliteStore"
         )
     return runtime.store
+
+
+ModelNode = TypeVar("ModelNode", bound=Callable[..., Awaitable[dict[str, Any]]])
+
+
+def reaching_models(node: ModelNode, access: Access) -> ModelNode:
+    """`node` (it calls a model) in a graph whose runs may reach what `access` allows: a run whose
+    context names a model server the deployment did not choose fails before the client sends
+    that server the deployment's API key. Checked in each such node, as a resumed run can start
+    at any of them."""
+
+    async def checked(state: Any, runtime: Runtime[Context]) -> dict[str, Any]:
+        access.check_model_url(runtime.context.base_url)
+        return await node(state, runtime)
+
+    checked.__name__ = checked.__qualname__ = node.__name__
+    return cast(ModelNode, checked)
 
 
 def writer_name(ctx: Context) -> str:

@@ -26,8 +26,11 @@ GRAPH = "paper_summarizer"
 @pytest.fixture(scope="module")
 def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A deployment on a private network: its papers come from hosts on 127.0.0.1 (the test's
-    file server), so it allows private URLs. It still may not read its own files."""
-    with _langgraph_dev(tmp_path_factory, PAPER_SUMMARIZER_ALLOW_PRIVATE_URLS="1") as url:
+    file server), so it allows private URLs, and each test names its own scripted model server,
+    so it allows run-chosen model URLs. It still may not read its own files."""
+    with _langgraph_dev(
+        tmp_path_factory, PAPER_SUMMARIZER_ALLOW_PRIVATE_URLS="1", PAPER_SUMMARIZER_ALLOW_MODEL_URLS="1"
+    ) as url:
         yield url
 
 
@@ -320,3 +323,19 @@ def test_review_works_against_the_server(server_url: str, scripted: list[Scripte
     report = json.loads((tmp_path / "reviewed.report.json").read_text())
     assert report["rounds"] == 2 and report["attempts"][0]["review"] == "Please explain the method in simpler words."
     assert "approved by a human reviewer" in (tmp_path / "reviewed.summary.md").read_text()
+
+
+def test_a_locked_deployment_does_not_send_its_key_to_a_model_server_the_run_names(
+    locked_server_url: str, scripted: list[ScriptedServer], tmp_path: Path
+) -> None:
+    import base64
+
+    model = start(scripted, writer_and_judge([summary(150)], [verdict_json("PASS")]))
+    upload = {"name": "p.md", "content_base64": base64.b64encode(paper_markdown().encode()).decode()}
+    client = get_sync_client(url=locked_server_url)
+    thread_id = client.threads.create()["thread_id"]
+    run = client.runs.create(thread_id, GRAPH, input={"source": "p.md", "upload": upload}, context=context(model))
+    error = client.runs.join(thread_id, run["run_id"])
+    assert client.runs.get(thread_id, run["run_id"])["status"] == "error"
+    assert "does not let a run choose its model server" in str(error)
+    assert model.requests == []  # nothing, and no key, reached the server the run named

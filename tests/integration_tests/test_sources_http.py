@@ -23,7 +23,7 @@ from tests.pdf_factory import make_paper_pdf
 from tests.scripted_server import QuietServer
 
 # A served graph that may fetch from this machine's test servers (127.0.0.1) but not read files.
-SERVED_HERE = Access(local_files=False, private_urls=True)
+SERVED_HERE = Access(local_files=False, private_urls=True, model_urls=False)
 
 ARXIV_HTML = """<!DOCTYPE html><html><head><title>Gates Before Judges</title></head><body>
 <h1>Gates Before Judges</h1><h2>Abstract</h2><p>{body}</p><h2>1 Introduction</h2><p>{body}</p></body></html>"""
@@ -126,7 +126,7 @@ def test_a_scan_with_nothing_to_read_is_a_clear_error(tmp_path: Path) -> None:
         awaited(library.load(str(path), store, access=Access.for_user(), max_bytes=10_000_000))
 
 
-LOCKED = Access(local_files=False, private_urls=False)
+LOCKED = Access(local_files=False, private_urls=False, model_urls=False)
 
 
 @pytest.mark.parametrize(

@@ -51,7 +51,11 @@ def test_local_files_need_permission_and_must_be_real(tmp_path: Path) -> None:
     good = tmp_path / "p.md"
     good.write_text("text")
     with pytest.raises(SourceError, match="turned off"):
-        sources.fetch(sources.parse(str(good)), access=Access(local_files=False, private_urls=False), max_bytes=100)
+        sources.fetch(
+            sources.parse(str(good)),
+            access=Access(local_files=False, private_urls=False, model_urls=False),
+            max_bytes=100,
+        )
     with pytest.raises(SourceError, match="no such file"):
         sources.fetch(sources.parse(str(tmp_path / "nope.pdf")), access=Access.for_user(), max_bytes=100)
     with pytest.raises(SourceError, match="is a directory"):

@@ -189,3 +189,36 @@ def test_the_judge_asks_for_structured_output_the_way_its_provider_supports_it(
     judge = awaited(_judge_model(model, Context(model=model)))
     assert isinstance(judge, RunnableBinding)
     assert judge.kwargs["response_format"]["type"] == response_format
+
+
+def test_a_served_graph_does_not_let_a_run_choose_the_server_that_gets_its_api_key(
+    fakes: dict[str, RecordingFake], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A model client sends the deployment's key to its base URL: a hostile run could name its
+    own server and collect the key. Every model node refuses that, as a resumed run can start at
+    any of them; the deployment's own base URL, or its explicit consent, is accepted."""
+    import base64
+
+    from langgraph.types import Command
+
+    from paper_summarizer.documents.sources import ALLOW_MODEL_URLS, DEPLOYMENT_BASE_URL, Access
+    from paper_summarizer.errors import BadInputError
+
+    writer = script(fakes, "writer", [summary(150)])
+    script(fakes, "judge", [verdict_json("PASS")])
+    upload = {"name": "paper.md", "content_base64": base64.b64encode(write_paper(tmp_path).read_bytes()).decode()}
+    run_input = {"source": "paper.md", "upload": upload}
+    hostile = Context(model="writer", evaluator_model="judge", min_words=100, base_url="http://collector.example/v1")
+    served = build_graph(InMemorySaver(), InMemoryStore(), access=Access.for_deployment())
+    config: Any = {"configurable": {"thread_id": "t"}}
+    with pytest.raises(BadInputError, match="does not let a run choose its model server"):
+        invoke(served, run_input, config, context=hostile)
+    with pytest.raises(BadInputError, match="does not let a run choose its model server"):
+        invoke(served, Command(goto="generate"), config, context=hostile)  # straight to a model node
+    assert writer.prompts == []
+
+    monkeypatch.setenv(DEPLOYMENT_BASE_URL, "http://collector.example/v1")  # the operator's own choice
+    assert invoke(served, run_input, {"configurable": {"thread_id": "u"}}, context=hostile)["result"]["status"]
+    monkeypatch.delenv(DEPLOYMENT_BASE_URL)
+    monkeypatch.setenv(ALLOW_MODEL_URLS, "1")
+    Access.for_deployment().check_model_url("http://anything.example/v1")  # consent, given by the deployment
