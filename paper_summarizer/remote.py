@@ -22,6 +22,7 @@ from paper_summarizer.errors import BadInputError, PaperSummarizerError, SourceE
 from paper_summarizer.runner import (
     BatchItem,
     Names,
+    OneAtATime,
     OnUpdate,
     Reviewer,
     SummaryResult,
@@ -62,8 +63,8 @@ class _Client:
         from langgraph_sdk import get_client
 
         self.sdk = get_client(url=server)
-        self.server, self.on_update, self.reviewer, self.names = server, on_update, reviewer, names or Names()
-        self.one_reviewer = asyncio.Lock()  # in a batch, the reviewer is asked about one paper at a time
+        self.server, self.on_update, self.names = server, on_update, names or Names()
+        self.ask = OneAtATime(reviewer) if reviewer is not None else None
 
     async def start(self, item: BatchItem, context: dict[str, Any], output_dir: Path) -> SummaryResult:
         run_input = await asyncio.to_thread(_input, item.source, context)
@@ -90,9 +91,9 @@ class _Client:
                 return await self._follow(thread_id, source, running[0]["run_id"], output_dir)
             start = {"input": None}
         elif out.status == Status.AWAITING_REVIEW:
-            if self.reviewer is None:
+            if self.ask is None:
                 return out
-            start = {"command": {"resume": await self._ask(thread)}}
+            start = {"command": {"resume": await self.ask(_question(thread))}}
         elif out.result is not None:
             cap = int(context.get("max_iterations") or 0)
             if out.status != Status.CAP_REACHED or out.result["rounds"] >= cap:
@@ -136,9 +137,9 @@ class _Client:
                 thread_id, GRAPH, context=context, stream_mode="tasks", stream_resumable=True, **start
             )
             out = await self._follow(thread_id, source, run["run_id"], output_dir)
-            if out.status != Status.AWAITING_REVIEW or self.reviewer is None:
+            if out.status != Status.AWAITING_REVIEW or self.ask is None:
                 return out
-            start = {"command": {"resume": await self._ask(await self._thread(thread_id))}}
+            start = {"command": {"resume": await self.ask(_question(await self._thread(thread_id)))}}
 
     async def _follow(self, thread_id: str, source: str, run_id: str, output_dir: Path) -> SummaryResult:
         async for part in self.sdk.runs.join_stream(thread_id, run_id, stream_mode="tasks"):
@@ -159,13 +160,6 @@ class _Client:
             paper = _values(thread).get("paper")
             out.summary_path, out.report_path = await asyncio.to_thread(write_outputs, output_dir, name, out, paper)
         return out
-
-    async def _ask(self, thread: Any) -> Any:
-        """The reviewer's answer to the question the thread waits on (the latest one asked)."""
-        assert self.reviewer is not None
-        payload = next(iter(thread["interrupts"].values()))[-1]["value"]
-        async with self.one_reviewer:
-            return await asyncio.to_thread(self.reviewer, payload)
 
     async def _thread(self, thread_id: str) -> Any:
         """The thread with its latest values and status. (Not get_state: under load it took the
@@ -250,6 +244,11 @@ async def _reaching(server: str, work: Awaitable[T]) -> T:
         code = exc.response.status_code
         hint = " (set LANGGRAPH_API_KEY or LANGSMITH_API_KEY)" if code in (401, 403) else ""
         raise ServerError(f"the LangGraph server at {server} answered HTTP {code}{hint}") from None
+
+
+def _question(thread: Any) -> Any:
+    """What a thread waiting for its reviewer asks (the latest question, after an unclear answer)."""
+    return next(iter(thread["interrupts"].values()))[-1]["value"]
 
 
 def _values(thread: Any) -> dict[str, Any]:

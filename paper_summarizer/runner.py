@@ -53,6 +53,18 @@ def blocking(function: Callable[P, Coroutine[Any, Any, T]]) -> Callable[P, T]:
     return run
 
 
+class OneAtATime:
+    """A reviewer asked about one paper at a time. It (a terminal prompt) waits in a thread, so
+    the other papers of a batch go on meanwhile. Local and --server runs share this."""
+
+    def __init__(self, reviewer: Reviewer) -> None:
+        self.reviewer, self.lock = reviewer, asyncio.Lock()
+
+    async def __call__(self, payload: dict[str, Any]) -> Any:
+        async with self.lock:
+            return await asyncio.to_thread(self.reviewer, payload)
+
+
 @dataclass
 class SummaryResult:
     """A run as it stands: its status, and once it has finished, the graph's result."""
@@ -287,15 +299,8 @@ class _Run:
         names: Names | None = None,
     ) -> None:
         self.graph, self.store, self.output_dir = graph, store, output_dir
-        self.on_update, self.reviewer, self.names = on_update, reviewer, names
-        self.one_reviewer = asyncio.Lock()  # in a batch, the reviewer is asked about one paper at a time
-
-    async def ask(self, payload: dict[str, Any]) -> Any:
-        """The reviewer's answer; the reviewer (a terminal prompt) waits in a thread, so the
-        other papers of a batch go on meanwhile."""
-        assert self.reviewer is not None
-        async with self.one_reviewer:
-            return await asyncio.to_thread(self.reviewer, payload)
+        self.on_update, self.names = on_update, names
+        self.ask = OneAtATime(reviewer) if reviewer is not None else None
 
     async def start(self, source: str, ctx: Context, thread_id: str) -> SummaryResult:
         config = _config(thread_id, source)
@@ -325,7 +330,7 @@ class _Run:
         if not snapshot.values:
             command = {"source": source}  # killed before its first checkpoint: start over
         elif snapshot.interrupts:
-            if self.reviewer is None:
+            if self.ask is None:
                 return await self._finish(config)
             command = Command(resume=await self.ask(snapshot.interrupts[0].value))
         elif not snapshot.next:
@@ -349,7 +354,7 @@ class _Run:
                         if self.on_update is not None and isinstance(update, dict):
                             self.on_update(thread_id, node, plain(update))
                 snapshot = await self.graph.aget_state(config)
-                if not (snapshot.interrupts and self.reviewer is not None):
+                if not (snapshot.interrupts and self.ask is not None):
                     return await self._finish(config, snapshot)
                 run_input = Command(resume=await self.ask(snapshot.interrupts[0].value))
         finally:
