@@ -79,7 +79,7 @@ def main() -> None:
         folder = Path(tmp)
         papers = [str(write_paper(folder, f"paper{i}.md", paper_markdown(seed=i))) for i in range(PAPERS)]
         settings = {"model": "openai:scripted", "base_url": model.url, "min_words": 100}
-        send = runner.blocking(remote.asummarize_many)
+        send = remote.summarize_many
         # The CLI's default: every paper queued at once; the deployment's worker runs `jobs` at a time.
         for jobs in (1, 8):
             with running_langgraph_dev(folder / f"langgraph-dev-{jobs}.log", jobs=jobs, **SCRIPTED_MODEL) as url:

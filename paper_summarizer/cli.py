@@ -344,15 +344,11 @@ def _batch(
     line by line."""
     with Display(len(sources_list), ctx.max_iterations or 4, bars=reviewer is None) as display:
         if server is not None:
-            import asyncio
-
             from paper_summarizer import remote
 
-            items = asyncio.run(
-                remote.asummarize_many(
-                    server[0], sources_list, server[1], concurrency=concurrency, output_dir=output_dir or Path("."),
-                    on_update=display.update, on_done=display.done, reviewer=reviewer,
-                )
+            items = remote.summarize_many(
+                server[0], sources_list, server[1], concurrency=concurrency, output_dir=output_dir or Path("."),
+                on_update=display.update, on_done=display.done, reviewer=reviewer,
             )  # fmt: skip
         else:
             items = runner.summarize_many(
@@ -400,8 +396,6 @@ def resume(
     the round cap goes on when --max-iterations raises it."""
 
     def body() -> int:
-        import asyncio
-
         from paper_summarizer import models, remote, runner
 
         overrides = {
@@ -413,9 +407,7 @@ def resume(
         try:
             with Display(1, max_iterations or 0, bars=False) as display:
                 if server:
-                    result = asyncio.run(
-                        remote.aresume(server, thread_id, overrides, on_update=display.update, reviewer=reviewer)
-                    )
+                    result = remote.resume(server, thread_id, overrides, on_update=display.update, reviewer=reviewer)
                 else:
                     result = runner.resume(
                         thread_id, checkpoint_db=checkpoint_db, overrides=overrides,
@@ -439,13 +431,11 @@ def history(
     server: Server = None,
 ) -> None:
     """List a run's attempts with their verdicts."""
-    import asyncio
-
     from paper_summarizer import remote, runner, verdicts
     from paper_summarizer.replies import add_usage
 
     if server:
-        result = _guard(lambda: asyncio.run(remote.ahistory(server, thread_id)))
+        result = _guard(lambda: remote.history(server, thread_id))
     else:
         result = _guard(lambda: runner.history(thread_id, checkpoint_db=checkpoint_db))
     title = result.result["title"] if result.result else ""
@@ -475,11 +465,9 @@ def history(
 def threads(checkpoint_db: CheckpointDb = None, server: Server = None) -> None:
     """List stored runs (here, or on a --server deployment)."""
     if server:
-        import asyncio
-
         from paper_summarizer import remote
 
-        rows = _guard(lambda: asyncio.run(remote.athreads(server)))
+        rows = _guard(lambda: remote.threads(server))
     else:
         from paper_summarizer import runner
 

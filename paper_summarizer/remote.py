@@ -26,6 +26,7 @@ from paper_summarizer.runner import (
     OnUpdate,
     Reviewer,
     SummaryResult,
+    blocking,
     plain,
     run_batch,
     write_outputs,
@@ -284,3 +285,10 @@ def _error_of(error: dict[str, Any], status: str) -> PaperSummarizerError:
     kind, message = str(error.get("error", "")), str(error.get("message", "") or f"the run ended as {status}")
     first = message.strip().splitlines()[0] if message.strip() else message
     return RemoteBadInputError(first) if kind in _BAD_INPUT else RemoteRunError(f"{kind}: {first}" if kind else first)
+
+
+# For the CLI and scripts, as in runner.py.
+summarize_many = blocking(asummarize_many)
+resume = blocking(aresume)
+history = blocking(ahistory)
+threads = blocking(athreads)
