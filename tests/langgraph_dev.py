@@ -1,16 +1,22 @@
-"""The real `langgraph dev` server on a free port, for tests and benchmarks: started from the
-repository's langgraph.json, without reload or analytics, its log outside the repository, its
-threads in memory only. (By default the dev server saves every thread under `.langgraph_api/` and
-rewrites that whole file every few seconds; with the threads of earlier runs kept there, each
-new run was slower than the last.)"""
+"""The real `langgraph dev` server on a free port, for tests and benchmarks: the repository's
+graph, without reload or analytics, started in a fresh folder beside its log.
+
+Why a folder of its own: the dev server keeps every thread in its working directory's
+`.langgraph_api/`, loads them all at start and rewrites them every 10 seconds. Run from the
+repository, it carried the threads of every earlier test run (55 MB after a few sessions), and
+each server was slower than the last. LANGGRAPH_DISABLE_FILE_PERSISTENCE cannot stop it: `langgraph
+dev` sets that variable from the config's `disable_persistence`, and langgraph-cli 0.4.40's config
+validation drops that key."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -42,9 +48,16 @@ def running_langgraph_dev(log: Path, jobs: int = 1, **extra_env: str) -> Iterato
     env.update(
         LANGGRAPH_CLI_NO_ANALYTICS="1",
         LANGSMITH_TRACING="false",
-        LANGGRAPH_DISABLE_FILE_PERSISTENCE="true",
         **extra_env,
     )
+    # The repository's config with absolute paths, so the server can run elsewhere; without its
+    # `env` file, as the environment above is the deployment's.
+    workdir = Path(tempfile.mkdtemp(prefix=f"{log.stem}.", dir=log.parent))
+    config = json.loads((REPO / "langgraph.json").read_text())
+    config.pop("env", None)
+    config["dependencies"] = [str(REPO)]
+    config["graphs"] = {name: str(REPO / path) for name, path in config["graphs"].items()}
+    (workdir / "langgraph.json").write_text(json.dumps(config))
     langgraph = Path(sys.executable).with_name("langgraph")
     with log.open("w") as out:
         proc = subprocess.Popen(
@@ -52,7 +65,7 @@ def running_langgraph_dev(log: Path, jobs: int = 1, **extra_env: str) -> Iterato
                 str(langgraph), "dev", "--no-browser", "--no-reload", "--port", str(port),
                 "--n-jobs-per-worker", str(jobs),
             ],
-            cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=workdir, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:

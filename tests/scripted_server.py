@@ -108,6 +108,9 @@ class ScriptedServer:
 
 class QuietServer(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver's default backlog of 5 drops the SYN of a 7th client connecting at once, which
+    # then waits a second to retry: a real model server accepts a batch's calls together.
+    request_queue_size = 128
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         pass  # a client killed mid-reply (the crash tests do that) is expected, not news
