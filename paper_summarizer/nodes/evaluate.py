@@ -46,7 +46,7 @@ async def evaluate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         verdict = verdicts.from_gates(gates, numbers, empty=not summary.strip())
         return {"attempts": [{"round": attempt["round"], "verdict": verdict}]}
 
-    paper_text, _ = await paper_for_prompt(store, state["paper"], ctx)
+    paper_text, _ = await paper_for_prompt(store, state["paper"], ctx, full_text)
     request = fill(
         ctx.evaluate_instructions or template("evaluate"), summary=quote(summary), n_criteria=len(ctx.judged_criteria())
     )

@@ -96,9 +96,15 @@ def prompt_budget(ctx: Context) -> int:
     return budget.paper_budget(context_window(ctx), models.max_output_tokens(writer_name(ctx), ctx.max_output_tokens))
 
 
-async def paper_for_prompt(store: BaseStore, paper: PaperRef, ctx: Context) -> tuple[str, str]:
+async def paper_for_prompt(
+    store: BaseStore, paper: PaperRef, ctx: Context, full_text: str | None = None
+) -> tuple[str, str]:
     """(paper text that fits both models' context, notice if it had to be shortened). The
-    condensed notes stand in for a paper that was too long."""
+    condensed notes stand in for a paper that was too long. `full_text`: the paper's text, when
+    the caller has read it already."""
     key = paper.get("condensed_key")
-    text = await texts.get(store, key) if key else await library.text(store, paper)
+    if key:
+        text = await texts.get(store, key)
+    else:
+        text = full_text if full_text is not None else await library.text(store, paper)
     return budget.fit(text, prompt_budget(ctx))
