@@ -8,11 +8,16 @@ wall time is printed against the ideal (calls x latency / papers at once), after
 per path. Target: 8 at once within 1.3x of ideal on the server; the local batch no slower than
 before the nodes were async.
 
+Beside each 8-at-once server path, the same server runs a graph that only sleeps through its four
+0.5 s "calls" (benchmarks/sleeping_graph.py), driven by the same SDK calls per paper: the floor
+that `langgraph dev` itself sets (its in-memory queue looks for new runs every 0.5 s).
+
 Run: uv run python benchmarks/server_throughput.py
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import statistics
 import sys
@@ -31,6 +36,7 @@ from tests.langgraph_dev import running_langgraph_dev
 from tests.scripted_server import Reply, ScriptedServer, role_of, verdict_json
 
 PAPERS, LATENCY, CALLS_PER_PAPER, REPEATS = 16, 0.5, 4, 3
+SLEEPING = {"sleeping": f"{Path(__file__).resolve().parent / 'sleeping_graph.py'}:graph"}
 FIRST, SECOND = summary(150, seed=1), summary(150, seed=2)
 SCRIPTED_MODEL = {"PAPER_SUMMARIZER_ALLOW_MODEL_URLS": "1"}  # runs name the scripted model's URL
 
@@ -59,9 +65,41 @@ def measure(label: str, concurrency: int, model: ScriptedServer, batch: Callable
         ]
         assert all(i.result and i.result.summary_path and i.result.summary_path.is_file() for i in items)
         assert calls == PAPERS * CALLS_PER_PAPER, calls
+    report(label, concurrency, walls)
+
+
+def report(label: str, concurrency: int, walls: list[float]) -> None:
     wall, ideal = statistics.median(walls), PAPERS * CALLS_PER_PAPER * LATENCY / concurrency
     runs = f" (median of {', '.join(f'{w:.2f}' for w in walls)})" if len(walls) > 1 else ""
-    print(f"{label:<40} wall {wall:5.2f} s, ideal {ideal:5.2f} s, ratio {wall / ideal:.2f}x{runs}", flush=True)
+    print(f"{label:<48} wall {wall:5.2f} s, ideal {ideal:5.2f} s, ratio {wall / ideal:.2f}x{runs}", flush=True)
+
+
+def floor(label: str, url: str, held: int | None) -> None:
+    """The sleeping graph's 16 runs, each as remote.py sends a paper: a thread, a background run
+    streaming "tasks", the stream joined, the run and the thread read back. `held`: runs the
+    client keeps in the deployment at once (None: all queued)."""
+    from langgraph_sdk import get_client
+
+    async def batch() -> float:
+        sdk, slots = get_client(url=url), asyncio.Semaphore(held or PAPERS)
+
+        async def one(i: int) -> None:
+            async with slots:
+                thread = (await sdk.threads.create(metadata={"source": f"paper{i}"}))["thread_id"]
+                run = await sdk.runs.create(
+                    thread, "sleeping", input={"source": f"paper{i}"}, stream_mode="tasks", stream_resumable=True
+                )
+                async for _ in sdk.runs.join_stream(thread, run["run_id"], stream_mode="tasks"):
+                    pass
+                assert (await sdk.runs.get(thread, run["run_id"]))["status"] == "success"
+                await sdk.threads.get(thread)
+
+        began = time.perf_counter()
+        await asyncio.gather(*(one(i) for i in range(PAPERS)))
+        return time.perf_counter() - began
+
+    asyncio.run(batch())  # untimed, as for the papers
+    report(label, 8, [asyncio.run(batch()) for _ in range(REPEATS)])
 
 
 def local_batch(papers: list[str], settings: dict[str, Any], concurrency: int, folder: Path) -> list[BatchItem]:
@@ -82,16 +120,21 @@ def main() -> None:
         send = remote.summarize_many
         # The CLI's default: every paper queued at once; the deployment's worker runs `jobs` at a time.
         for jobs in (1, 8):
-            with running_langgraph_dev(folder / f"langgraph-dev-{jobs}.log", jobs=jobs, **SCRIPTED_MODEL) as url:
+            log = folder / f"langgraph-dev-{jobs}.log"
+            with running_langgraph_dev(log, jobs=jobs, graphs=SLEEPING, **SCRIPTED_MODEL) as url:
                 # One paper first, untimed: a deployment is long-running, its graph and clients loaded.
                 send(url, papers[:1], settings, concurrency=None, output_dir=folder / f"warm{jobs}")
                 run = functools.partial(send, url, papers, settings, concurrency=None, output_dir=folder / f"s{jobs}")
                 measure(f"server, queued, worker runs {jobs} at once", jobs, model, run)
+                if jobs == 8:
+                    floor("  floor: the sleeping graph, the same way", url, None)
         # --concurrency 8: the client holds at most 8 papers in the deployment (a 10-job worker).
-        with running_langgraph_dev(folder / "langgraph-dev-10.log", jobs=10, **SCRIPTED_MODEL) as url:
+        log = folder / "langgraph-dev-10.log"
+        with running_langgraph_dev(log, jobs=10, graphs=SLEEPING, **SCRIPTED_MODEL) as url:
             send(url, papers[:1], settings, concurrency=1, output_dir=folder / "warm10")
             run = functools.partial(send, url, papers, settings, concurrency=8, output_dir=folder / "capped")
             measure("server, --concurrency 8", 8, model, run)
+            floor("  floor: the sleeping graph, the same way", url, 8)
         runner.summarize_many(
             papers[:1], Context(**settings), checkpoint_db=f"{tmp}/warm.sqlite", output_dir=folder / "w"
         )

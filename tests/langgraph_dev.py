@@ -38,11 +38,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_langgraph_dev(log: Path, jobs: int = 1, **extra_env: str) -> Iterator[str]:
+def running_langgraph_dev(
+    log: Path, jobs: int = 1, graphs: dict[str, str] | None = None, **extra_env: str
+) -> Iterator[str]:
     """Yield the server's URL. The environment is this one, less
     API keys and paper-summarizer settings (a deployment has its own), plus `extra_env`. `jobs`:
     runs its one worker takes on at once (`langgraph dev` takes 1 unless told; a deployment's
-    N_JOBS_PER_WORKER defaults to 10)."""
+    N_JOBS_PER_WORKER defaults to 10). `graphs`: more graphs to serve beside ours, as
+    langgraph.json names them ("/absolute/path.py:attribute")."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY") and not k.startswith("PAPER_SUMMARIZER_")}
     env.update(
@@ -56,7 +59,7 @@ def running_langgraph_dev(log: Path, jobs: int = 1, **extra_env: str) -> Iterato
     config = json.loads((REPO / "langgraph.json").read_text())
     config.pop("env", None)
     config["dependencies"] = [str(REPO)]
-    config["graphs"] = {name: str(REPO / path) for name, path in config["graphs"].items()}
+    config["graphs"] = {name: str(REPO / path) for name, path in config["graphs"].items()} | (graphs or {})
     (workdir / "langgraph.json").write_text(json.dumps(config))
     langgraph = Path(sys.executable).with_name("langgraph")
     with log.open("w") as out:
