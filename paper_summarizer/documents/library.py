@@ -37,9 +37,9 @@ def markdown(source_text: str, *, access: sources.Access, max_bytes: int) -> str
 
 async def load(
     source_text: str, store: BaseStore, *, access: sources.Access, max_bytes: int, upload: Upload | None = None
-) -> PaperRef:
-    """The paper's reference, its text converted once and stored. An upload (a client's file,
-    sent as bytes) is used as it is: nothing is read from this machine for it."""
+) -> tuple[PaperRef, str]:
+    """The paper's reference and its text, converted once and stored. An upload (a client's
+    file, sent as bytes) is used as it is: nothing is read from this machine for it."""
     if upload is not None:
         source, fetched = sources.Source("file", upload["name"], source_text), sources.uploaded(upload, max_bytes)
     else:
@@ -51,7 +51,7 @@ async def load(
         await store.aput(NAMESPACE, key, {"text": text, "title": title}, index=False)
     else:
         text, title = item.value["text"], item.value["title"]
-    return PaperRef(
+    ref = PaperRef(
         key=key,
         title=title,
         name=fetched.name,
@@ -63,6 +63,7 @@ async def load(
         parts=[],
         condensed_key="",
     )
+    return ref, text
 
 
 async def text(store: BaseStore, paper: PaperRef) -> str:

@@ -31,7 +31,7 @@ def fetch_with(access: Access) -> FetchNode:
         ctx = runtime.context
         store = store_of(runtime)
         max_bytes = int(ctx.max_download_mb * 1_000_000)
-        paper = await library.load(
+        paper, text = await library.load(
             state["source"], store, access=access, max_bytes=max_bytes, upload=state.get("upload")
         )
         # The upload is in the store now; clearing it keeps later checkpoints from copying it.
@@ -39,7 +39,6 @@ def fetch_with(access: Access) -> FetchNode:
             "attempts": Overwrite([]), "notes": Overwrite([]), "drafts": Overwrite([]), "summary": "", "result": None,
             "upload": None,
         }  # fmt: skip
-        text = await library.text(store, paper)
         room = prompt_budget(ctx)
         # A small model drafting by outline reads each section's own part of the full text, so
         # condensing (slow and lossy with such a model) would only serve the judge: shorten instead.

@@ -64,8 +64,8 @@ def arxiv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str,
 
 def load(source: str, max_bytes: int = 10_000_000) -> tuple[library.PaperRef, str]:
     store = InMemoryStore()
-    ref = awaited(library.load(source, store, access=SERVED_HERE, max_bytes=max_bytes))
-    return ref, awaited(library.text(store, ref))
+    ref, _ = awaited(library.load(source, store, access=SERVED_HERE, max_bytes=max_bytes))
+    return ref, awaited(library.text(store, ref))  # as stored, not as returned
 
 
 def test_arxiv_prefers_html(arxiv: dict[str, bytes]) -> None:

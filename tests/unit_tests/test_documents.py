@@ -102,11 +102,11 @@ def test_conversion_is_cached_by_the_bytes_sha256(tmp_path: Path, monkeypatch: p
     first.write_text(paper_markdown())
     copy = tmp_path / "b.md"
     copy.write_text(paper_markdown())
-    a = awaited(library.load(str(first), store, access=Access.for_user(), max_bytes=10**6))
-    b = awaited(library.load(str(copy), store, access=Access.for_user(), max_bytes=10**6))
+    a, _ = awaited(library.load(str(first), store, access=Access.for_user(), max_bytes=10**6))
+    b, _ = awaited(library.load(str(copy), store, access=Access.for_user(), max_bytes=10**6))
     assert a["key"] == b["key"] and len(calls) == 1  # same bytes, converted once
     first.write_text(paper_markdown() + "\nmore")
-    assert awaited(library.load(str(first), store, access=Access.for_user(), max_bytes=10**6))["key"] != a["key"]
+    assert awaited(library.load(str(first), store, access=Access.for_user(), max_bytes=10**6))[0]["key"] != a["key"]
     assert len(calls) == 2
 
 
