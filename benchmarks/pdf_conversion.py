@@ -2,7 +2,10 @@
 PDF under a folder (default: ../shared/papers, real journal articles, conference papers and
 preprints). Per PDF: pages, text-layer words (PDFium's text page, the yardstick for "no text
 lost"), the share of them each converter keeps, headings, glued words per 1,000, seconds.
-Then the import time of each path in a fresh interpreter.
+Then the import time of each path in a fresh interpreter, and the worker pool that converts
+untrusted PDFs out of process: every PDF four times through a warm pool of 1 worker, then of one
+worker per core (target on 2 cores: >= 1.7x), and one paper at a time in a warm worker against
+the same conversion in this process (target: within 10%).
 
 Targets: >= 90% kept on every file; >= 10x the built-in path's speed over the set; >= 1 heading
 per 2 pages where the paper has numbered or styled sections.
@@ -25,7 +28,10 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from paper_summarizer.documents import worker
+from paper_summarizer.documents.limits import CONVERT_WORKERS
 from paper_summarizer.documents.pdf import convert_pdf, text_layer
+from paper_summarizer.documents.sources import Fetched
 
 
 @functools.cache
@@ -127,6 +133,60 @@ def main() -> None:
         f"markitdown {import_seconds('import markitdown'):.2f} s, "
         f"the CLI {import_seconds('import paper_summarizer.cli'):.2f} s"
     )
+    pool_report(files)
+
+
+def pool_seconds(files: list[Path], workers: int, repeats: int = 4) -> float:
+    """Every file `repeats` times, all submitted at once to a warm pool of `workers` processes."""
+    import asyncio
+    import os
+
+    os.environ[CONVERT_WORKERS] = str(workers)
+    docs = [Fetched(path.read_bytes(), ".pdf", "", path.stem) for path in files]
+
+    async def batch(todo: list[Fetched]) -> None:
+        await asyncio.gather(*(worker.aconvert(doc, doc.name) for doc in todo))
+
+    asyncio.run(batch(docs[:workers]))  # warm: the workers are started and have imported PDFium
+    start = time.perf_counter()
+    asyncio.run(batch(docs * repeats))
+    return time.perf_counter() - start
+
+
+def single_paper(path: Path, runs: int = 15) -> tuple[float, float]:
+    """Median seconds for one paper: in this process, and in a warm worker (what a run waits)."""
+    import statistics
+
+    data = path.read_bytes()
+    doc = Fetched(data, ".pdf", "", path.stem)
+    worker.convert(doc, path.name)
+    here, there = [], []
+    for _ in range(runs):
+        start = time.perf_counter()
+        convert_pdf(data)
+        here.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        worker.convert(doc, path.name)
+        there.append(time.perf_counter() - start)
+    return statistics.median(here), statistics.median(there)
+
+
+def pool_report(files: list[Path]) -> None:
+    import os
+
+    cores = os.cpu_count() or 1
+    one = pool_seconds(files, 1)
+    every = pool_seconds(files, cores)
+    print(f"\nThe worker pool, {len(files)} PDFs x 4 submitted at once:\n")
+    print("| workers | seconds | speed-up |\n|---|---|---|")
+    print(f"| 1 | {one:.2f} | 1.00x |\n| {cores} (one per core) | {every:.2f} | {one / every:.2f}x |")
+    sample = Path(__file__).resolve().parents[1] / "examples" / "sample-paper.pdf"
+    biggest = max(files, key=lambda p: p.stat().st_size)
+    print("\nOne paper at a time, median of 15:\n")
+    print("| PDF | in this process | in a warm worker | ratio |\n|---|---|---|---|")
+    for path in (sample, biggest):
+        here, there = single_paper(path)
+        print(f"| {path.name} | {here:.3f} s | {there:.3f} s | {there / here:.2f}x |")
 
 
 if __name__ == "__main__":

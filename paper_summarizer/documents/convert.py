@@ -9,6 +9,7 @@ import re
 import warnings
 from typing import TYPE_CHECKING
 
+from paper_summarizer.documents.limits import Limits
 from paper_summarizer.documents.sources import Fetched
 from paper_summarizer.errors import SourceError
 
@@ -19,10 +20,11 @@ MIN_TEXT_CHARS = 200
 _MIMETYPES = {".pdf": "application/pdf", ".html": "text/html", ".htm": "text/html"}
 
 
-def to_markdown(doc: Fetched, label: str) -> tuple[str, str]:
-    """(markdown, title)."""
+def to_markdown(doc: Fetched, label: str, limits: Limits | None = None) -> tuple[str, str]:
+    """(markdown, title). In this process: callers that run graphs go through `worker`, which
+    runs this in a bounded worker process."""
     if doc.extension == ".pdf":
-        markdown, title = _pdf(doc.data, label)
+        markdown, title = _pdf(doc.data, label, limits or Limits.from_env())
     else:
         markdown, title = _markitdown(doc, label)
     text = markdown.strip()
@@ -31,20 +33,22 @@ def to_markdown(doc: Fetched, label: str) -> tuple[str, str]:
     return text, (title or first_heading(text) or "").strip()
 
 
-def _pdf(data: bytes, label: str) -> tuple[str, str]:
+def _pdf(data: bytes, label: str, limits: Limits) -> tuple[str, str]:
     """Our converter directly (markitdown would dispatch to the same plugin, after a 1.2 s import).
     PDFium opens a PDF in milliseconds and says precisely why it cannot."""
     import pypdfium2
 
     from paper_summarizer.documents.ocr import ScannedPdfError
-    from paper_summarizer.documents.pdf import convert_pdf
+    from paper_summarizer.documents.pdf import PdfLimitError, convert_pdf
 
     if not data.lstrip().startswith(b"%PDF-"):
         raise SourceError(f"{label} is not a PDF (its contents do not start with %PDF-)")
     try:
-        return convert_pdf(data)
+        return convert_pdf(data, limits)
     except ScannedPdfError as exc:
         raise ScannedPdfError(f"{label} is {exc}") from None
+    except PdfLimitError as exc:
+        raise PdfLimitError(f"{label}: {exc}") from None
     except pypdfium2.PdfiumError as exc:
         if "password" in str(exc).lower():
             raise SourceError(f"{label} is an encrypted PDF; decrypt it first") from exc

@@ -2,8 +2,9 @@
 source bytes. The graph state carries only the key, so checkpoints do not grow with the paper,
 and summarizing the same bytes again (another model, a resumed run) skips conversion.
 
-`load` and `text` are for the graph's async nodes: downloading and converting (blocking work,
-seconds of CPU for a long PDF) run in a worker thread, so one event loop serves many papers."""
+`load` and `text` are for the graph's async nodes: downloading runs in a thread and converting
+in a bounded worker process (see worker.py), so one event loop serves many papers, and no
+untrusted bytes are parsed in the process that runs graphs."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import asyncio
 import hashlib
 from typing import TYPE_CHECKING
 
-from paper_summarizer.documents import convert, sources
+from paper_summarizer.documents import sources, worker
 from paper_summarizer.errors import SourceError
 from paper_summarizer.state import PaperRef, Upload
 
@@ -32,7 +33,7 @@ def read(source_text: str, *, access: sources.Access, max_bytes: int) -> tuple[s
 def markdown(source_text: str, *, access: sources.Access, max_bytes: int) -> str:
     """The paper as the model will read it, without a store (`paper-summarizer convert`)."""
     source, fetched = read(source_text, access=access, max_bytes=max_bytes)
-    return convert.to_markdown(fetched, source.text)[0]
+    return worker.convert(fetched, source.text)[0]
 
 
 async def load(
@@ -47,7 +48,7 @@ async def load(
     key = hashlib.sha256(fetched.data).hexdigest()
     item = await store.aget(NAMESPACE, key)
     if item is None:
-        text, title = await asyncio.to_thread(convert.to_markdown, fetched, source.text)
+        text, title = await worker.aconvert(fetched, source.text)
         await store.aput(NAMESPACE, key, {"text": text, "title": title}, index=False)
     else:
         text, title = item.value["text"], item.value["title"]

@@ -1,6 +1,12 @@
 """The markitdown plugin: `MarkItDown(enable_plugins=True)` loads this through the
 `markitdown.plugin` entry point and tries our PDFium converter (`documents.pdf`) before its own
-slower, headingless PDF path. markitdown keeps HTML, DOCX and the rest."""
+slower, headingless PDF path. markitdown keeps HTML, DOCX and the rest.
+
+PDFium is not thread-safe, not even across documents, and this plugin runs in its caller's
+process: its conversions take one process-wide lock (`pdf.PDFIUM_LOCK`), so threads that share a
+MarkItDown convert one PDF at a time. It parses the bytes in the calling process, with no time
+or memory limit of its own; paper-summarizer itself converts untrusted files in bounded worker
+processes (`documents/worker.py`) and never through this plugin."""
 
 from __future__ import annotations
 

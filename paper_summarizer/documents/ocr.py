@@ -11,6 +11,7 @@ from typing import Any
 
 import pypdfium2
 
+from paper_summarizer.documents.limits import MAX_OCR_PAGES, Limits
 from paper_summarizer.errors import SourceError
 
 # 1.25 x 72 = 90 dpi. Measured on real journal pages rendered at 72 to 180 dpi: the recognizer
@@ -40,16 +41,25 @@ def _engine() -> Any:
     return RapidOCR()
 
 
-def read_pages(pdf: pypdfium2.PdfDocument) -> list[list[Box]]:
+def read_pages(pdf: pypdfium2.PdfDocument, limits: Limits) -> list[list[Box]]:
     """Every page's text lines, read from its rendered image; one progress line per page."""
     if not available():
         raise ScannedPdfError(f"a scanned PDF (it has no text layer); to read it, {INSTALL_HINT}")
+    if len(pdf) > limits.max_ocr_pages:
+        raise ScannedPdfError(
+            f"a scanned PDF of {len(pdf):,} pages; OCR reads at most {limits.max_ocr_pages} ({MAX_OCR_PAGES})"
+        )
     engine = _engine()
     pages: list[list[Box]] = []
     for index in range(len(pdf)):
         log.info("OCR: reading page %d of %d", index + 1, len(pdf))
         page = pdf[index]
-        height = page.get_height()
+        width, height = page.get_size()
+        if width * height * RENDER_SCALE**2 > limits.max_render_pixels:
+            raise ScannedPdfError(
+                f"a scanned PDF whose page {index + 1} is {width:,.0f} x {height:,.0f} points, "
+                "too large to read with OCR"
+            )
         image = page.render(scale=RENDER_SCALE).to_numpy()
         page.close()
         found, _ = engine(image)

@@ -17,6 +17,7 @@ import ctypes
 import logging
 import math
 import re
+import threading
 from collections import Counter
 from dataclasses import dataclass
 
@@ -24,6 +25,8 @@ import pypdfium2
 import pypdfium2.raw as pdfium_c
 
 from paper_summarizer.documents import ocr
+from paper_summarizer.documents.limits import MAX_PAGES, Limits
+from paper_summarizer.errors import SourceError
 
 _NUMBERED = re.compile(r"^(?P<num>(?:\d{1,2}|[A-H])(?:\.\d{1,2}){0,3})\.?\s+(?P<title>[A-Z][^\n]{1,110})$")
 # "IV. RESULTS": journals (IEEE, APS) number sections in Roman numerals and set the names in
@@ -51,6 +54,14 @@ MAX_LOST_SHARE = 0.10
 MIN_LAYER_CHARS, MIN_LAYER_CHARS_PER_PAGE = 200, 20
 
 log = logging.getLogger(__name__)
+# PDFium is not thread-safe, not even across documents: in one process, one call at a time. The
+# graph's own conversions run in worker processes (documents/worker.py); this lock keeps callers
+# in one process, such as markitdown's plugin in someone else's threads, from crashing it.
+PDFIUM_LOCK = threading.Lock()
+
+
+class PdfLimitError(SourceError):
+    """The PDF asks for more than a conversion may take (pages, OCR pages, page size)."""
 
 
 @dataclass
@@ -73,22 +84,29 @@ class Line:
         return self.y1 - self.y0
 
 
-def convert_pdf(data: bytes) -> tuple[str, str]:
-    """(markdown, title). Raises ocr.ScannedPdfError for a scanned PDF without the OCR extra."""
-    pdf = pypdfium2.PdfDocument(data)
-    try:
-        read = [_read_page(pdf, i) for i in range(len(pdf))]
-        metadata_title = (pdf.get_metadata_dict().get("Title") or "").strip()
-        sizes = [size for _, _, size in read]
-        layers = [layer for _, layer, _ in read]
-        if is_scanned(layers):
-            layers = ["" for _ in layers]
-            scanned = ocr.read_pages(pdf)
-            read = [
-                (_ocr_lines(i, boxes), "", size) for i, (boxes, size) in enumerate(zip(scanned, sizes, strict=True))
-            ]
-    finally:
-        pdf.close()
+def convert_pdf(data: bytes, limits: Limits | None = None) -> tuple[str, str]:
+    """(markdown, title). Raises ocr.ScannedPdfError for a scanned PDF without the OCR extra, and
+    PdfLimitError for one over the limits."""
+    limits = limits or Limits.from_env()
+    with PDFIUM_LOCK:
+        pdf = pypdfium2.PdfDocument(data)
+        try:
+            if len(pdf) > limits.max_pages:
+                raise PdfLimitError(
+                    f"the PDF has {len(pdf):,} pages, over the limit of {limits.max_pages:,} ({MAX_PAGES})"
+                )
+            read = [_read_page(pdf, i) for i in range(len(pdf))]
+            metadata_title = (pdf.get_metadata_dict().get("Title") or "").strip()
+            sizes = [size for _, _, size in read]
+            layers = [layer for _, layer, _ in read]
+            if is_scanned(layers):
+                layers = ["" for _ in layers]
+                scanned = ocr.read_pages(pdf, limits)
+                read = [
+                    (_ocr_lines(i, boxes), "", size) for i, (boxes, size) in enumerate(zip(scanned, sizes, strict=True))
+                ]
+        finally:
+            pdf.close()
     pages, running = _drop_running_lines([lines for lines, _, _ in read], sizes)
     body = _body_size(pages)
     title, pages = _take_title(pages, sizes, body, metadata_title)
@@ -111,11 +129,12 @@ def convert_pdf(data: bytes) -> tuple[str, str]:
 
 def text_layer(data: bytes) -> str:
     """Every page's text as PDFium's text page reads it: the yardstick for "no text lost"."""
-    pdf = pypdfium2.PdfDocument(data)
-    try:
-        return "\n".join(_layer(pdf, i) for i in range(len(pdf)))
-    finally:
-        pdf.close()
+    with PDFIUM_LOCK:
+        pdf = pypdfium2.PdfDocument(data)
+        try:
+            return "\n".join(_layer(pdf, i) for i in range(len(pdf)))
+        finally:
+            pdf.close()
 
 
 def _ocr_lines(page: int, boxes: list[ocr.Box]) -> list[Line]:

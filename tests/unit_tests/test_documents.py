@@ -87,16 +87,16 @@ def test_priority_sections_survive_a_tight_budget() -> None:
 def test_conversion_is_cached_by_the_bytes_sha256(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from langgraph.store.memory import InMemoryStore
 
-    from paper_summarizer.documents import convert, library
+    from paper_summarizer.documents import library, worker
 
     calls = []
-    real = convert.to_markdown
+    real = worker.aconvert
 
-    def counting(*args: object) -> tuple[str, str]:
+    async def counting(*args: object) -> tuple[str, str]:
         calls.append(args)
-        return real(*args)  # type: ignore[arg-type]
+        return await real(*args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(convert, "to_markdown", counting)
+    monkeypatch.setattr(worker, "aconvert", counting)
     store = InMemoryStore()
     first = tmp_path / "a.md"
     first.write_text(paper_markdown())
