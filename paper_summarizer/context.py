@@ -166,12 +166,35 @@ class Context:
         "output_price", 0.0, "USD per million output tokens (reasoning included), for the cost estimate."
     )
     max_download_mb: float = setting("max_download_mb", 50.0, "Largest paper download, in megabytes.")
+    max_paper_words: int = setting(
+        "max_paper_words",
+        200_000,
+        "Longest paper, in words of converted text; a longer one is refused before any model reads it.",
+    )
+    max_condense_parts: int = setting(
+        "max_condense_parts", 64, "Most parts a long paper may be condensed in (one model call each)."
+    )
+    max_model_calls: int = setting(
+        "max_model_calls",
+        200,
+        "Most model calls a run may make (condensing, writing, judging). Past it the run stops, and can be "
+        "resumed with a larger budget.",
+    )
+    max_total_tokens: int = setting(
+        "max_total_tokens",
+        3_000_000,
+        "Most tokens (input and output) a run may spend. Past it the run stops, and can be resumed with a "
+        "larger budget.",
+    )
 
     def __post_init__(self) -> None:
         if self.audience not in AUDIENCES:
             raise BadInputError(f"unknown audience {self.audience!r}: use one of {', '.join(AUDIENCES)}")
         if self.draft_mode not in DRAFT_MODES:
             raise BadInputError(f"unknown draft_mode {self.draft_mode!r}: use one of {', '.join(DRAFT_MODES)}")
+        for name in ("max_paper_words", "max_condense_parts", "max_model_calls", "max_total_tokens"):
+            if getattr(self, name) < 1:
+                raise BadInputError(f"{name} must be at least 1, not {getattr(self, name)}")
 
     def judged_criteria(self) -> list[str]:
         """What the judge checks: the caller's criteria, or the built-in ones for this audience."""

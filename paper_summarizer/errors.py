@@ -31,6 +31,12 @@ class UnreadableVerdictError(PaperSummarizerError):
     summary's), then reported; the run can be resumed."""
 
 
+class BudgetExceededError(PaperSummarizerError, ValueError):
+    """A run reached its budget of model calls or tokens. It stops with its state checkpointed,
+    so it can be resumed with a larger budget. A ValueError, so a LangGraph Server shows the
+    caller this message rather than an internal error."""
+
+
 class GraphSetupError(BadInputError):
     """The graph was built without something it needs (a store)."""
 

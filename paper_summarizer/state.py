@@ -170,4 +170,5 @@ class State(InputState, total=False):
     attempts: Annotated[list[Attempt], upsert_attempts]
     outline: list[OutlineSection]  # small-model drafting: the sections code planned for this round
     drafts: Annotated[list[SectionDraft], operator.add]  # their paragraphs, every round's, in any order
+    model_calls: Annotated[int, operator.add]  # calls made so far, against the run's budget
     result: Result | None  # set by the final node; cleared when a new run starts

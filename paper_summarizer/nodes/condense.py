@@ -47,4 +47,4 @@ async def condense(state: CondenseTask, runtime: Runtime[Context]) -> dict[str, 
         chars=len(notes),
         usage=usage_of(reply),
     )
-    return {"notes": [note]}
+    return {"notes": [note], "model_calls": 1}

@@ -21,7 +21,7 @@ from paper_summarizer import models, quality, verdicts
 from paper_summarizer.context import Context
 from paper_summarizer.documents import library
 from paper_summarizer.errors import UnreadableVerdictError
-from paper_summarizer.nodes.shared import chat_model, judge_name, paper_for_prompt, store_of
+from paper_summarizer.nodes.shared import chat_model, check_budget, judge_name, paper_for_prompt, store_of
 from paper_summarizer.prompts import conversation, fill, quote, template
 from paper_summarizer.replies import add_usage, split_reply, usage_of
 from paper_summarizer.state import State, Usage
@@ -51,17 +51,19 @@ async def evaluate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         ctx.evaluate_instructions or template("evaluate"), summary=quote(summary), n_criteria=len(ctx.judged_criteria())
     )
     messages = conversation(paper_text, ctx, request)
+    check_budget(state, ctx, 1)
     name = judge_name(ctx)
-    reply, usage = await ask_judge(
+    reply, usage, calls = await ask_judge(
         await _judge_model(name, ctx), messages, len(ctx.judged_criteria()), state["source"], attempt["round"]
     )
     verdict = verdicts.from_judge(reply, ctx.judged_criteria(), gates, numbers, name, usage)
-    return {"attempts": [{"round": attempt["round"], "verdict": verdict}]}
+    return {"attempts": [{"round": attempt["round"], "verdict": verdict}], "model_calls": calls}
 
 
 async def ask_judge(
     judge: Runnable[Any, Any], messages: list[BaseMessage], n_criteria: int, source: str, round_no: int
-) -> tuple[verdicts.JudgeReply, Usage]:
+) -> tuple[verdicts.JudgeReply, Usage, int]:
+    """The judge's reply, its usage, and how many calls it took."""
     import openai
 
     usages: list[Usage] = []
@@ -83,7 +85,7 @@ async def ask_judge(
         usages.append(usage_of(message))
         text = split_reply(message)[0]
         try:
-            return verdicts.parse_judge_reply(text, n_criteria), add_usage(*usages)
+            return verdicts.parse_judge_reply(text, n_criteria), add_usage(*usages), try_no
         except ValueError as exc:
             problem = str(exc)
             messages = [

@@ -15,7 +15,15 @@ from paper_summarizer import models
 from paper_summarizer.context import Context
 from paper_summarizer.documents import budget, library
 from paper_summarizer.documents.sources import Access
-from paper_summarizer.nodes.shared import context_window, drafts_by_outline, prompt_budget, store_of, writer_name
+from paper_summarizer.errors import SourceError
+from paper_summarizer.nodes.shared import (
+    check_budget,
+    context_window,
+    drafts_by_outline,
+    prompt_budget,
+    store_of,
+    writer_name,
+)
 from paper_summarizer.state import State
 
 
@@ -34,10 +42,15 @@ def fetch_with(access: Access) -> FetchNode:
         paper, text = await library.load(
             state["source"], store, access=access, max_bytes=max_bytes, upload=state.get("upload")
         )
+        if paper["words"] > ctx.max_paper_words:
+            raise SourceError(
+                f"{state['source']} has {paper['words']:,} words, over the limit of {ctx.max_paper_words:,} "
+                "(max_paper_words)"
+            )
         # The upload is in the store now; clearing it keeps later checkpoints from copying it.
         fresh: dict[str, Any] = {
             "attempts": Overwrite([]), "notes": Overwrite([]), "drafts": Overwrite([]), "summary": "", "result": None,
-            "upload": None,
+            "upload": None, "model_calls": Overwrite(0),
         }  # fmt: skip
         room = prompt_budget(ctx)
         # A small model drafting by outline reads each section's own part of the full text, so
@@ -45,6 +58,12 @@ def fetch_with(access: Access) -> FetchNode:
         if ctx.condense and not drafts_by_outline(ctx) and budget.tokens(text) > room:
             output = models.max_output_tokens(writer_name(ctx), ctx.max_output_tokens)
             parts = budget.plan_parts(text, budget.part_budget(context_window(ctx), output), room)
+            if len(parts) > ctx.max_condense_parts:
+                raise SourceError(
+                    f"{state['source']} would take {len(parts)} parts to condense, over the limit of "
+                    f"{ctx.max_condense_parts} (max_condense_parts)"
+                )
+            check_budget(State(source=state["source"]), ctx, len(parts))
             notice = f"The paper is too long for the model's context: condensing it in {len(parts)} parts first."
             return {**fresh, "paper": {**paper, "parts": parts, "notice": notice}}
         _, notice = budget.fit(text, room)

@@ -11,8 +11,7 @@ from langgraph.runtime import Runtime
 
 from paper_summarizer import models, quality, texts, verdicts
 from paper_summarizer.context import Context
-from paper_summarizer.nodes.shared import store_of
-from paper_summarizer.replies import add_usage
+from paper_summarizer.nodes.shared import run_usage, store_of
 from paper_summarizer.state import Attempt, Result, State, Status
 
 
@@ -26,12 +25,7 @@ async def finalize(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         raise ValueError("finalize needs at least one judged attempt")
     verdict = best["verdict"]
     passed = verdict["evaluation"] == "PASS"
-    condense_usage = add_usage(*[n["usage"] for n in state.get("notes") or []])
-    usage = add_usage(
-        condense_usage,
-        *[a["usage"] for a in attempts if "usage" in a],
-        *[a["verdict"]["usage"] for a in attempts if "verdict" in a],
-    )
+    condense_usage, usage = run_usage(state)
     cost = None
     if ctx.input_price or ctx.output_price:
         cost = round((usage["input_tokens"] * ctx.input_price + usage["output_tokens"] * ctx.output_price) / 1e6, 6)

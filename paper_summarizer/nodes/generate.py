@@ -8,7 +8,7 @@ from langgraph.runtime import Runtime
 
 from paper_summarizer import texts, verdicts
 from paper_summarizer.context import Context
-from paper_summarizer.nodes.shared import chat_model, paper_for_prompt, store_of, writer_name
+from paper_summarizer.nodes.shared import chat_model, check_budget, paper_for_prompt, store_of, writer_name
 from paper_summarizer.prompts import conversation, fill, quote, template, writer_instructions
 from paper_summarizer.replies import split_reply, usage_of
 from paper_summarizer.state import Attempt, State
@@ -34,6 +34,7 @@ async def generate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
             instructions=instructions,
         )
     messages = conversation(paper_text, ctx, request)
+    check_budget(state, ctx, 1)
     name = writer_name(ctx)
     reply = await (await chat_model(name, ctx)).ainvoke(
         messages,
@@ -51,7 +52,7 @@ async def generate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         model=name,
         usage=usage_of(reply),
     )
-    return {"summary": summary, "attempts": [attempt]}
+    return {"summary": summary, "attempts": [attempt], "model_calls": 1}
 
 
 def revision_base(attempts: list[Attempt], n_criteria: int) -> Attempt | None:

@@ -11,10 +11,12 @@ from langgraph.runtime import Runtime
 from paper_summarizer import outline as planner
 from paper_summarizer.context import Context
 from paper_summarizer.documents import library
-from paper_summarizer.nodes.shared import store_of
+from paper_summarizer.nodes.shared import check_budget, store_of
 from paper_summarizer.state import State
 
 
 async def outline(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     text = await library.text(store_of(runtime), state["paper"])
-    return {"outline": planner.plan(text, runtime.context.min_words)}
+    sections = planner.plan(text, runtime.context.min_words)
+    check_budget(state, runtime.context, len(sections))  # one model call per section
+    return {"outline": sections}

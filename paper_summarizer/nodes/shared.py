@@ -19,8 +19,9 @@ from paper_summarizer import models, texts
 from paper_summarizer.context import Context
 from paper_summarizer.documents import budget, library
 from paper_summarizer.documents.sources import Access
-from paper_summarizer.errors import GraphSetupError
-from paper_summarizer.state import PaperRef
+from paper_summarizer.errors import BudgetExceededError, GraphSetupError
+from paper_summarizer.replies import add_usage
+from paper_summarizer.state import PaperRef, State, Usage
 
 
 def store_of(runtime: Runtime[Context]) -> BaseStore:
@@ -108,3 +109,33 @@ async def paper_for_prompt(
     else:
         text = full_text if full_text is not None else await library.text(store, paper)
     return budget.fit(text, prompt_budget(ctx))
+
+
+def run_usage(state: State) -> tuple[Usage, Usage]:
+    """(tokens spent condensing, tokens spent in all): condensing, writing and judging."""
+    attempts = state.get("attempts") or []
+    condensing = add_usage(*[n["usage"] for n in state.get("notes") or []])
+    return condensing, add_usage(
+        condensing,
+        *[a["usage"] for a in attempts if "usage" in a],
+        *[a["verdict"]["usage"] for a in attempts if "verdict" in a],
+    )
+
+
+def check_budget(state: State, ctx: Context, calls: int) -> None:
+    """Refuse to make `calls` more model calls past the run's budget. Raised before the calls, in
+    the node that would make them: the run stops at its last checkpoint, and a resume with a
+    larger budget goes on from there."""
+    made = state.get("model_calls", 0)
+    if made + calls > ctx.max_model_calls:
+        raise BudgetExceededError(
+            f"the run has made {made} model calls and needs {calls} more, over its budget of "
+            f"{ctx.max_model_calls} (max_model_calls); resume it with a larger budget to go on"
+        )
+    usage = run_usage(state)[1]
+    spent = usage["input_tokens"] + usage["output_tokens"]
+    if spent >= ctx.max_total_tokens:
+        raise BudgetExceededError(
+            f"the run has spent {spent:,} tokens, its budget is {ctx.max_total_tokens:,} (max_total_tokens); "
+            "resume it with a larger budget to go on"
+        )

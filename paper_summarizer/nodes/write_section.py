@@ -55,7 +55,7 @@ async def write_section(state: SectionTask, runtime: Runtime[Context]) -> dict[s
     )
     paragraph, _ = split_reply(reply)
     draft = SectionDraft(round=task["round"], index=section["index"], text=paragraph, usage=usage_of(reply))
-    return {"drafts": [draft]}
+    return {"drafts": [draft], "model_calls": 1}
 
 
 def notes_for(heading: str, feedback: str) -> str:
