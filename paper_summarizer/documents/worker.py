@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 from paper_summarizer.documents import limits as limits_module
 from paper_summarizer.documents.limits import Limits
 from paper_summarizer.documents.sources import Fetched
-from paper_summarizer.errors import SourceError
+from paper_summarizer.errors import SourceError, first_line
 
 T = TypeVar("T")
 # A worker converts this many papers, then a fresh one takes its place: what a large file left
@@ -192,4 +192,13 @@ def _convert(doc: Fetched, label: str, limits: Limits) -> tuple[str, str]:
 
     global _label
     _label = label
-    return convert.to_markdown(doc, label, limits)
+    try:
+        return convert.to_markdown(doc, label, limits)
+    except (SourceError, MemoryError):
+        raise
+    except Exception as exc:  # a library's own failure on this file (markitdown, OCR's runtime)
+        if "bad_alloc" in str(exc):  # C++ ran out of the worker's address space
+            raise MemoryError from None
+        raise ConversionError(
+            f"{label}: the converter failed on this file ({type(exc).__name__}: {first_line(str(exc))})"
+        ) from None

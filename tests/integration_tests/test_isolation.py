@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import re
 import signal
 import threading
 import time
@@ -16,7 +17,9 @@ import pytest
 from paper_summarizer.documents import worker
 from paper_summarizer.documents.limits import Limits
 from paper_summarizer.documents.sources import Fetched
-from tests.conftest import SAMPLE_PAPER
+from tests.conftest import SAMPLE_PAPER, start
+from tests.factories import summary
+from tests.scripted_server import ScriptedServer, verdict_json, writer_and_judge
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "papers"
 
@@ -95,3 +98,69 @@ def test_eight_real_pdfs_at_once_twenty_times_never_crash() -> None:
     for _ in range(19):
         assert asyncio.run(batch()) == first  # the same text every time: nothing corrupted it
     assert all(len(markdown.split()) > 100 for markdown, _ in first)
+
+
+# Each hostile file ends within its limits with one line about the file, or converts (a cycle
+# in the page tree and deep nesting are harmless to PDFium); never a crash of this process.
+TEST_LIMITS = Limits(seconds=20, memory_mb=1024)
+EXPECTED = {
+    "inflate_bomb": r"the converter crashed|needs more than the 1024 MB",  # inflates to 1.1 GB
+    "blank_pages": r"has 20,000 pages, over the limit of 1,000",
+    "nested_arrays": None,
+    "page_tree_cycle": None,
+    # It reaches OCR: PDFium renders it downsampled, and the recognizer finds nothing, or needs
+    # more memory than this test's 1 GB.
+    "huge_image": r"has almost no text|needs more than the 1024 MB",
+    "million_chars": None,
+    "xobject_laughs": r"the converter crashed|needs more than the 1024 MB",
+    "page_referenced_many": r"has 100,000 pages, over the limit of 1,000",
+    "encrypted": r"is an encrypted PDF; decrypt it first",
+    "nested_marked_content": r"the converter crashed|needs more than the 1024 MB",
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_a_hostile_pdf_ends_within_its_limits_with_one_line(name: str, tmp_path: Path) -> None:
+    from paper_summarizer.errors import SourceError
+    from tests.hostile_pdfs import HOSTILE
+
+    path = HOSTILE[name](tmp_path / f"{name}.pdf")
+    started = time.monotonic()
+    expected = EXPECTED[name]
+    try:
+        markdown, _ = worker.convert(Fetched(path.read_bytes(), ".pdf", "", name), path.name, TEST_LIMITS)
+    except SourceError as exc:
+        message = str(exc)
+        assert expected is not None, message
+        assert message.startswith(f"{path.name}") and "\n" not in message
+        assert re.search(expected, message), message
+    else:
+        assert expected is None, f"{name} converted ({len(markdown)} characters)"
+    assert time.monotonic() - started < TEST_LIMITS.seconds + 10
+    assert worker.convert(_sample(), "next.pdf")[1].startswith("Gates Before Judges")  # the pool goes on
+
+
+def test_a_batch_with_a_hostile_pdf_writes_every_other_summary(
+    scripted: list[ScriptedServer], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reported crash: a batch whose one file kills PDFium lost every paper's summary."""
+    from tests.hostile_pdfs import make_xobject_laughs
+    from tests.integration_tests.test_cli import cli, scripted_args
+
+    monkeypatch.setenv("PAPER_SUMMARIZER_CONVERT_MEMORY_MB", "1024")
+    server = start(scripted, writer_and_judge([summary(150)], [verdict_json("PASS")]))
+    (tmp_path / "a.pdf").write_bytes(SAMPLE_PAPER.read_bytes())
+    (tmp_path / "b.pdf").write_bytes(SAMPLE_PAPER.read_bytes())
+    make_xobject_laughs(tmp_path / "laughs.pdf")
+    (tmp_path / "not-a-pdf.pdf").write_text("hello, I am text\n" * 40)
+    done = cli(
+        "summarize", "a.pdf", "b.pdf", "laughs.pdf", "not-a-pdf.pdf", *scripted_args(server),
+        "--concurrency", "4", cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert sorted(done.stdout.split()) == ["a.summary.md", "b.summary.md"]
+    assert "laughs.pdf: the converter crashed on this file" in done.stderr
+    assert "not-a-pdf.pdf is not a PDF" in done.stderr
+    assert "Traceback" not in done.stderr
+    digest = (tmp_path / "digest.md").read_text()
+    assert "laughs.pdf" in digest and digest.count("a.summary.md") == 1
