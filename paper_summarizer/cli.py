@@ -74,6 +74,15 @@ Server = Annotated[
         show_default=False,
     ),
 ]
+Settings = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        help="Any Context field, as FIELD=VALUE (repeatable), e.g. --set max_model_calls=400; "
+        "see paper_summarizer/context.py for the fields.",
+        show_default=False,
+    ),
+]
 Review = Annotated[
     bool, typer.Option("--review", help="Approve or send back each verdict yourself.", show_default=False)
 ]
@@ -264,6 +273,7 @@ def summarize(
     ] = None,
     review: Review = False,
     server: Server = None,
+    settings: Settings = None,
 ) -> None:
     """Summarize papers; write <name>.summary.md and <name>.report.json for each."""
 
@@ -284,7 +294,7 @@ def summarize(
             "min_words": min_words, "max_output_tokens": max_output_tokens, "human_review": review or None,
             "language": language, "audience": audience,
         }  # fmt: skip
-        given = {k: v for k, v in options.items() if v is not None}
+        given = {**Context.parse_settings(settings or []), **{k: v for k, v in options.items() if v is not None}}
         ctx = Context(**given)  # checks the values here, before anything is sent anywhere
         reviewer = _terminal_reviewer if review else None
         if server:
@@ -391,6 +401,7 @@ def resume(
     checkpoint_db: CheckpointDb = None,
     review: Review = False,
     server: Server = None,
+    settings: Settings = None,
 ) -> None:
     """Continue a run from its last checkpoint, with its stored settings; a run that stopped at
     the round cap goes on when --max-iterations raises it."""
@@ -398,10 +409,11 @@ def resume(
     def body() -> int:
         from paper_summarizer import models, remote, runner
 
-        overrides = {
+        flags = {
             "model": model, "evaluator_model": evaluator_model, "base_url": base_url,
             "max_iterations": max_iterations, "output_dir": str(output_dir) if output_dir else None,
         }  # fmt: skip
+        overrides = {**Context.parse_settings(settings or []), **{k: v for k, v in flags.items() if v is not None}}
         reviewer = _terminal_reviewer if review else None
         err.print(f"[dim]thread {thread_id}[/dim]: resuming from its last checkpoint")
         try:

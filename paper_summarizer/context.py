@@ -201,6 +201,36 @@ class Context:
         return self.criteria or built_in_criteria(self.language, self.audience)
 
     @classmethod
+    def parse_settings(cls, pairs: list[str]) -> dict[str, Any]:
+        """`FIELD=VALUE` pairs (the CLI's `--set`) as typed field values, checked by name and type."""
+        import json
+        import typing
+
+        types = typing.get_type_hints(cls)
+        values: dict[str, Any] = {}
+        for pair in pairs:
+            name, sep, raw = pair.partition("=")
+            name = name.strip().replace("-", "_")
+            if not sep or name not in types:
+                known = ", ".join(sorted(types))
+                raise BadInputError(f"--set takes FIELD=VALUE with one of these fields: {known} (got {pair!r})")
+            kind = types[name]
+            try:
+                if kind is bool:
+                    if raw.strip().lower() not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
+                        raise ValueError(raw)
+                    values[name] = raw.strip().lower() in ("1", "true", "yes", "on")
+                elif kind in (int, float):
+                    values[name] = kind(raw)
+                elif kind == list[str]:
+                    values[name] = json.loads(raw) if raw.lstrip().startswith("[") else [raw]
+                else:
+                    values[name] = raw
+            except ValueError:
+                raise BadInputError(f"--set {name}: {raw!r} is not a valid {getattr(kind, '__name__', kind)}") from None
+        return values
+
+    @classmethod
     def restore(cls, values: dict[str, Any]) -> Context:
         """A stored run's settings, exactly: fields a later version dropped are ignored, and only
         fields it did not store come from the environment."""

@@ -142,3 +142,23 @@ def test_batch_with_one_bad_source_reports_it_and_finishes_the_others(
     assert "Traceback" not in done.stderr
     table = done.stderr[done.stderr.index("summaries") :]
     assert table.count("passed") == 2 and "error" in table
+
+
+def test_a_run_past_its_budget_stops_with_one_line_and_resumes_with_a_larger_one(
+    scripted: list[ScriptedServer], paper: Path, tmp_path: Path
+) -> None:
+    """Round 1 takes two calls (writer, judge); a budget of 3 leaves no room for round 2's pair."""
+    server = start(
+        scripted,
+        writer_and_judge([summary(150)], [verdict_json("NEEDS_IMPROVEMENT", "- say more"), verdict_json("PASS")]),
+    )
+    base = [str(paper), *scripted_args(server), "--thread-id", "budget"]
+    done = cli("summarize", *base, "--set", "max_model_calls=3", cwd=tmp_path)
+    _one_line_error(done, 1, "the run has made 3 model calls and needs 1 more, over its budget of 3 (max_model_calls)")
+    assert not (tmp_path / "paper.summary.md").exists()
+    calls = len(server.requests)
+    assert calls == 3  # writer, judge, writer: the judge of round 2 was never asked
+    again = cli("resume", "budget", "--set", "max_model_calls=10", cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert len(server.requests) == calls + 1  # only the missing judge call: nothing paid twice
+    assert (tmp_path / "paper.summary.md").exists()
