@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 
-class PaperSummarizerError(Exception):
-    """Base class; `exit_code` is what the CLI exits with."""
+class PaperSummarizerError(RuntimeError):
+    """Base class; `exit_code` is what the CLI exits with. A RuntimeError, so a LangGraph Server
+    tells its caller the error's class and one-line message instead of "an internal error", and
+    the `--server` client rebuilds the same error from them (`rebuild`)."""
 
     exit_code = 1
 
@@ -19,6 +21,18 @@ class BadInputError(PaperSummarizerError, ValueError):
 
 class SourceError(BadInputError):
     """The paper cannot be read: missing file, bad URL, unreadable PDF, ..."""
+
+
+class ScannedPdfError(SourceError):
+    """A scanned PDF (no text layer) that cannot be read: no OCR engine, or over OCR's limits."""
+
+
+class PdfLimitError(SourceError):
+    """The PDF asks for more than a conversion may take (pages, OCR pages, page size)."""
+
+
+class ConversionError(SourceError):
+    """The converter crashed on a file, or passed a limit: the file's fault, never retried."""
 
 
 class NetworkError(PaperSummarizerError):
@@ -47,6 +61,18 @@ class ModelConfigError(BadInputError):
 
 class ThreadNotFoundError(BadInputError):
     """No stored run has this thread ID."""
+
+
+def rebuild(kind: str, message: str) -> PaperSummarizerError | None:
+    """The error a server reported by class name and message, as this package's own class (so
+    its exit code is the same as a local run's), or None when it is not one of ours."""
+    todo: list[type[PaperSummarizerError]] = [PaperSummarizerError]
+    while todo:
+        cls = todo.pop()
+        if cls.__name__ == kind:
+            return cls(message)
+        todo += cls.__subclasses__()
+    return None
 
 
 def describe(exc: BaseException) -> tuple[str, int]:

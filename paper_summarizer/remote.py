@@ -18,7 +18,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from paper_summarizer.documents import sources
-from paper_summarizer.errors import BadInputError, PaperSummarizerError, SourceError, ThreadNotFoundError
+from paper_summarizer.errors import (
+    PaperSummarizerError,
+    SourceError,
+    ThreadNotFoundError,
+    first_line,
+    rebuild,
+)
 from paper_summarizer.runner import (
     BatchItem,
     Names,
@@ -35,16 +41,10 @@ from paper_summarizer.state import Status
 
 T = TypeVar("T")
 GRAPH = "paper_summarizer"  # the graph's name in langgraph.json
-# Errors a run on the server can end with that are the user's input, as locally (exit 2).
-_BAD_INPUT = {"SourceError", "BadInputError", "ModelConfigError", "ThreadNotFoundError", "GraphSetupError"}
 
 
 class RemoteRunError(PaperSummarizerError):
     """A run failed on the server; the message is the server's, in one line."""
-
-
-class RemoteBadInputError(BadInputError):
-    """A run failed on the server because of its input."""
 
 
 class ServerError(PaperSummarizerError):
@@ -283,8 +283,9 @@ def _input(source: str, context: dict[str, Any]) -> dict[str, Any]:
 
 def _error_of(error: dict[str, Any], status: str) -> PaperSummarizerError:
     kind, message = str(error.get("error", "")), str(error.get("message", "") or f"the run ended as {status}")
-    first = message.strip().splitlines()[0] if message.strip() else message
-    return RemoteBadInputError(first) if kind in _BAD_INPUT else RemoteRunError(f"{kind}: {first}" if kind else first)
+    first = first_line(message) or message
+    # Our errors cross the boundary by type: a server's SourceError is a SourceError here (exit 2).
+    return rebuild(kind, first) or RemoteRunError(f"{kind}: {first}" if kind else first)
 
 
 # For the CLI and scripts, as in runner.py.

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from paper_summarizer.documents.limits import Limits
 from paper_summarizer.documents.sources import Fetched
-from paper_summarizer.errors import SourceError
+from paper_summarizer.errors import PdfLimitError, ScannedPdfError, SourceError
 
 if TYPE_CHECKING:
     from markitdown import MarkItDown
@@ -38,8 +38,7 @@ def _pdf(data: bytes, label: str, limits: Limits) -> tuple[str, str]:
     PDFium opens a PDF in milliseconds and says precisely why it cannot."""
     import pypdfium2
 
-    from paper_summarizer.documents.ocr import ScannedPdfError
-    from paper_summarizer.documents.pdf import PdfLimitError, convert_pdf
+    from paper_summarizer.documents.pdf import convert_pdf
 
     if not data.lstrip().startswith(b"%PDF-"):
         raise SourceError(f"{label} is not a PDF (its contents do not start with %PDF-)")

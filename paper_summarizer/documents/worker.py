@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 from paper_summarizer.documents import limits as limits_module
 from paper_summarizer.documents.limits import Limits
 from paper_summarizer.documents.sources import Fetched
-from paper_summarizer.errors import SourceError, first_line
+from paper_summarizer.errors import ConversionError, SourceError, first_line
 
 T = TypeVar("T")
 # A worker converts this many papers, then a fresh one takes its place: what a large file left
@@ -40,10 +40,6 @@ _lock = threading.Lock()
 _label = ""  # in a worker: the paper it is converting, named in each line it logs
 _pool: Any = None  # pebble.ProcessPool, created on first use
 _pool_shape = (0, 0)  # (workers, memory limit in MB) it was made with
-
-
-class ConversionError(SourceError):
-    """The converter crashed on a file, or passed a limit: the file's fault, never retried."""
 
 
 def convert(doc: Fetched, label: str, limits: Limits | None = None) -> tuple[str, str]:
