@@ -23,12 +23,14 @@ CONVERT_WORKERS = "PAPER_SUMMARIZER_CONVERT_WORKERS"
 @dataclass(frozen=True)
 class Limits:
     max_pages: int = 1000  # the longest real papers (theses, software manuals) have a few hundred
-    seconds: float = 120.0  # a 46-page paper converts in about 1 s; OCR takes about 4 s a page
-    memory_mb: int = 2048  # a worker's address space (RLIMIT_AS); OCR's models take about 1.2 GB of it
+    # A 46-page paper converts in about 1 s; OCR reads a page in about 2.2 s, so a scan of the
+    # most pages OCR reads (below) fits too.
+    seconds: float = 180.0
+    memory_mb: int = 2048  # a worker's address space (RLIMIT_AS); OCR takes about 0.3 GB of it
     max_ocr_pages: int = 50  # a scan longer than this is a book, not a paper
-    # Largest page OCR renders, in pixels at its scale: A4 at 90 dpi is about 0.75 million, so this
-    # allows A0 posters and refuses a 14,400-point page (18,000 x 18,000 pixels at 90 dpi).
-    max_render_pixels: int = 12_000_000
+    # Largest page OCR renders, in pixels at its 200 dpi: A4 is about 3.9 million, so this allows
+    # an A1 poster and refuses a 14,400-point page (40,000 x 40,000 pixels).
+    max_render_pixels: int = 36_000_000
 
     @classmethod
     def from_env(cls) -> Limits:
