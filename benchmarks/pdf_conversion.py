@@ -5,7 +5,8 @@ lost"), the share of them each converter keeps, headings, glued words per 1,000,
 Then the import time of each path in a fresh interpreter, and the worker pool that converts
 untrusted PDFs out of process: every PDF four times through a warm pool of 1 worker, then of one
 worker per core (target on 2 cores: >= 1.7x), and one paper at a time in a warm worker against
-the same conversion in this process (target: within 10%).
+the same conversion in this process (target: within 10%). Last, one generated page of N
+one-letter text runs (tests/hostile_pdfs.py), which was quadratic in N (40,000 took 48 s).
 
 Targets: >= 90% kept on every file; >= 10x the built-in path's speed over the set; >= 1 heading
 per 2 pages where the paper has numbered or styled sections.
@@ -134,6 +135,7 @@ def main() -> None:
         f"the CLI {import_seconds('import paper_summarizer.cli'):.2f} s"
     )
     pool_report(files)
+    runs_report()
 
 
 def pool_seconds(files: list[Path], workers: int, repeats: int = 4) -> float:
@@ -187,6 +189,22 @@ def pool_report(files: list[Path]) -> None:
     for path in (sample, biggest):
         here, there = single_paper(path)
         print(f"| {path.name} | {here:.3f} s | {there:.3f} s | {there / here:.2f}x |")
+
+
+def runs_report() -> None:
+    import tempfile
+
+    from paper_summarizer.documents.limits import Limits
+    from tests.hostile_pdfs import make_many_runs
+
+    print("\nOne page of N one-letter text runs, converted in this process:\n")
+    print("| runs | seconds |\n|---|---|")
+    with tempfile.TemporaryDirectory() as folder:
+        for count in (5_000, 40_000, 200_000, 1_000_000):
+            data = make_many_runs(Path(folder) / f"{count}.pdf", count).read_bytes()
+            start = time.perf_counter()
+            convert_pdf(data, Limits(seconds=3600))
+            print(f"| {count:,} | {time.perf_counter() - start:.1f} |")
 
 
 if __name__ == "__main__":

@@ -13,12 +13,16 @@ markitdown users.
 
 from __future__ import annotations
 
+import array
 import ctypes
+import dataclasses
+import itertools
 import logging
 import math
 import re
+import struct
 import threading
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 import pypdfium2
@@ -26,7 +30,7 @@ import pypdfium2.raw as pdfium_c
 
 from paper_summarizer.documents import ocr
 from paper_summarizer.documents.limits import MAX_PAGES, Limits
-from paper_summarizer.errors import SourceError
+from paper_summarizer.errors import PdfLimitError
 
 _NUMBERED = re.compile(r"^(?P<num>(?:\d{1,2}|[A-H])(?:\.\d{1,2}){0,3})\.?\s+(?P<title>[A-Z][^\n]{1,110})$")
 # "IV. RESULTS": journals (IEEE, APS) number sections in Roman numerals and set the names in
@@ -47,11 +51,14 @@ _ARXIV_STAMP = re.compile(
 _SOFT_HYPHENS = "\ufffe\u00ad\u0002"
 _PUNCTUATION = re.compile(r"[^\w\s]|_")
 _LETTERS = re.compile(r"[^\W\d_]{2}")
+_OCR_LINE_END_HYPHEN = re.compile(r"(?<=[^\W\d_])-$")
 # The share of a page's text-layer words that the layout pass may drop (running headers, page
 # numbers, figure ticks) or garble before the page falls back to PDFium's plain text.
 MAX_LOST_SHARE = 0.10
 # Fewer letters and digits than this on the text layer (in all, or per page) is a scan.
 MIN_LAYER_CHARS, MIN_LAYER_CHARS_PER_PAGE = 200, 20
+# Past this many rects × characters on a page, `_runs` stops asking PDFium per rect.
+_MAX_PDFIUM_STEPS = 5_000_000
 
 log = logging.getLogger(__name__)
 # PDFium is not thread-safe, not even across documents: in one process, one call at a time. The
@@ -60,11 +67,7 @@ log = logging.getLogger(__name__)
 PDFIUM_LOCK = threading.Lock()
 
 
-class PdfLimitError(SourceError):
-    """The PDF asks for more than a conversion may take (pages, OCR pages, page size)."""
-
-
-@dataclass
+@dataclass(slots=True)  # a page may hold a million of them
 class Line:
     page: int
     x0: float
@@ -78,6 +81,8 @@ class Line:
     # other there with nothing between are one word split by the PDF's drawing, not two words.
     start: int = -1
     end: int = -1
+    # Read by OCR: its size is its box height, not a font's size.
+    ocr: bool = False
 
     @property
     def height(self) -> float:
@@ -139,8 +144,14 @@ def text_layer(data: bytes) -> str:
 
 def _ocr_lines(page: int, boxes: list[ocr.Box]) -> list[Line]:
     # OCR knows no font: a line's box height stands in for its size (every line is measured
-    # alike, so headings and the title still stand out), and nothing is bold.
-    return [Line(page, x0, y0, x1, y1, text, y1 - y0, False) for x0, y0, x1, y1, text in boxes if text.strip()]
+    # alike, so headings and the title still stand out), and nothing is bold. Nor does it know a
+    # soft hyphen from a hard one: a hyphen that ends a line after a letter is taken as soft
+    # ("com-" + "pile" is "compile"), as PDFium marks it on a text layer.
+    return [
+        Line(page, x0, y0, x1, y1, _OCR_LINE_END_HYPHEN.sub("\u00ad", text.strip()), y1 - y0, False, ocr=True)
+        for x0, y0, x1, y1, text in boxes
+        if text.strip()
+    ]
 
 
 def is_scanned(layers: list[str]) -> bool:
@@ -229,19 +240,27 @@ def _read_page(pdf: pypdfium2.PdfDocument, index: int) -> tuple[list[Line], str,
 
 
 def _runs(textpage: pypdfium2.PdfTextPage, index: int) -> list[Line]:
+    """The page's text runs (PDFium's selection rects) with their text, size and weight.
+
+    `get_text_bounded` and `get_index` each walk the page's whole character list, so calling them
+    per rect costs rects × characters: a page of 40,000 one-letter runs took 48 s. On such a page
+    `_CharIndex` reads the characters once and answers both from a grid, by PDFium's own rules;
+    on a paper's pages (at most 3 million of those steps) PDFium's own calls are faster."""
     runs = []
     name = ctypes.create_string_buffer(128)
     flags = ctypes.c_int()
     matrix = pdfium_c.FS_MATRIX()
-    for i in range(textpage.count_rects()):
+    rects = textpage.count_rects()
+    many = rects * textpage.count_chars() > _MAX_PDFIUM_STEPS
+    chars: _CharIndex | _PdfiumChars = _CharIndex(textpage) if many else _PdfiumChars(textpage)
+    for i in range(rects):
         x0, y0, x1, y1 = textpage.get_rect(i)
-        text = textpage.get_text_bounded(x0, y0, x1, y1)
+        text = chars.text_in(x0, y0, x1, y1)
         if not text.strip():
             continue
         if (y1 - y0) > 3 * (x1 - x0) and len(text.strip()) > 3:
             continue  # vertical text: the arXiv side stamp, rotated figure labels
-        char = textpage.get_index(x0 + 0.5, (y0 + y1) / 2, 2, 2)
-        char = -1 if char is None else char
+        char = chars.index_at(x0 + 0.5, (y0 + y1) / 2)
         size, bold = 0.0, False
         if char >= 0:
             # The nominal size is often 1 with the real size in the text matrix (TeX, Type 3
@@ -255,6 +274,129 @@ def _runs(textpage: pypdfium2.PdfTextPage, index: int) -> list[Line]:
             bold = weight >= 600 or bool(re.search(r"Bold|\bBX|CMBX|Semibold|Black|Heavy", font))
         runs.append(Line(index, x0, y0, x1, y1, text, size, bold, char, char + len(text) if char >= 0 else -1))
     return runs
+
+
+class _PdfiumChars:
+    def __init__(self, textpage: pypdfium2.PdfTextPage) -> None:
+        self.textpage = textpage
+
+    def text_in(self, x0: float, y0: float, x1: float, y1: float) -> str:
+        return str(self.textpage.get_text_bounded(x0, y0, x1, y1))
+
+    def index_at(self, x: float, y: float) -> int:
+        index = self.textpage.get_index(x, y, 2, 2)
+        return -1 if index is None else int(index)
+
+
+def _float32(value: float) -> float:
+    # PDFium keeps coordinates as C floats; a point passed in as a double is rounded to one.
+    return float(struct.unpack("f", struct.pack("f", value))[0])
+
+
+class _CharIndex:
+    """A page's characters read once, answering PDFium's `FPDFText_GetBoundedText` and
+    `FPDFText_GetCharIndexAtPos` (CPDF_TextPage::GetTextByRect and GetIndexAtPos) with the same
+    results, from a grid of cells instead of a walk over every character per question."""
+
+    CELL = 16.0  # points: a line of body text touches one or two rows of cells
+    # A character box wider or taller than this many cells is checked against every question
+    # rather than filed in each cell it covers.
+    MAX_CELLS = 64
+
+    def __init__(self, textpage: pypdfium2.PdfTextPage) -> None:
+        self.textpage = textpage
+        count = max(0, textpage.count_chars())
+        get_unicode, get_box = pdfium_c.FPDFText_GetUnicode, pdfium_c.FPDFText_GetCharBox
+        # Typed arrays: a million characters cost 60 MB here, not the 600 MB of Python tuples.
+        self.unicode = array.array("L", (get_unicode(textpage, i) for i in range(count)))
+        self.x0, self.y0, self.x1, self.y1 = (array.array("d", bytes(8 * count)) for _ in range(4))
+        left, right, bottom, top = (ctypes.c_double() for _ in range(4))
+        cell = self.CELL
+        self.cells: dict[tuple[int, int], array.array[int]] = defaultdict(lambda: array.array("l"))
+        self.oversized: list[int] = []
+        for i in range(count):
+            get_box(textpage, i, left, right, bottom, top)
+            # Normalized, as CFX_FloatRect::Intersect and Contains compare them.
+            x0, x1 = sorted((left.value, right.value))
+            y0, y1 = sorted((bottom.value, top.value))
+            self.x0[i], self.y0[i], self.x1[i], self.y1[i] = x0, y0, x1, y1
+            # Filed by the box grown by the 1 pt tolerance `index_at` allows on each side.
+            cx0, cx1 = math.floor((x0 - 1) / cell), math.floor((x1 + 1) / cell)
+            cy0, cy1 = math.floor((y0 - 1) / cell), math.floor((y1 + 1) / cell)
+            if (cx1 - cx0 + 1) * (cy1 - cy0 + 1) > self.MAX_CELLS:
+                self.oversized.append(i)
+                continue
+            for cx in range(cx0, cx1 + 1):
+                for cy in range(cy0, cy1 + 1):
+                    self.cells[cx, cy].append(i)
+        # non_spaces[i]: characters before i that are not spaces (a gap's line-feed rule).
+        self.non_spaces = array.array("q", [0, *itertools.accumulate(u != 0x20 for u in self.unicode)])
+
+    def origin_y(self, index: int) -> float:
+        x, y = ctypes.c_double(), ctypes.c_double()
+        pdfium_c.FPDFText_GetCharOrigin(self.textpage, index, x, y)
+        return y.value
+
+    def _cell(self, x: float, y: float) -> tuple[int, int]:
+        return math.floor(x / self.CELL), math.floor(y / self.CELL)
+
+    def _near(self, x0: float, y0: float, x1: float, y1: float) -> list[int]:
+        """Characters that may touch the rectangle, in PDFium's order."""
+        (cx0, cy0), (cx1, cy1) = self._cell(x0, y0), self._cell(x1, y1)
+        found: set[int] = set(self.oversized)
+        for cx in range(cx0, cx1 + 1):
+            for cy in range(cy0, cy1 + 1):
+                found.update(self.cells.get((cx, cy), ()))
+        return sorted(found)
+
+    def text_in(self, x0: float, y0: float, x1: float, y1: float) -> str:
+        """FPDFText_GetBoundedText: the characters whose boxes overlap the rectangle (with a
+        positive area), with a space or a line break where PDFium's walk would put one."""
+        left, bottom, right, top = _float32(x0), _float32(y0), _float32(x1), _float32(y1)
+        left, right, bottom, top = min(left, right), max(left, right), min(bottom, top), max(bottom, top)
+        bx0, by0, bx1, by1 = self.x0, self.y0, self.x1, self.y1
+        chosen = [
+            i
+            for i in self._near(left, bottom, right, top)
+            if min(right, bx1[i]) > max(left, bx0[i]) and min(top, by1[i]) > max(bottom, by0[i])
+        ]
+        # CPDF_TextPage::GetTextByPredicate, replayed over the chosen characters only: what the
+        # characters between two chosen ones do depends only on whether the first of them is a
+        # space and whether any other is not.
+        parts: list[str] = []
+        posy, previous = 0.0, -1
+        for i in chosen:
+            gap_start = previous + 1
+            if previous >= 0 and gap_start < i and self.unicode[gap_start] == 0x20:
+                parts.append(" ")
+                gap_start += 1
+            line_feed = self.non_spaces[i] - self.non_spaces[gap_start] > 0
+            if line_feed and abs(posy - self.origin_y(i)) > 0:
+                posy = self.origin_y(i)
+                if parts:
+                    parts.append("\r\n")
+            if self.unicode[i]:
+                parts.append(chr(self.unicode[i]))
+            previous = i
+        if 0 <= previous < len(self.unicode) - 1 and self.unicode[previous + 1] == 0x20:
+            parts.append(" ")
+        # As pypdfium2 decodes PDFium's UTF-16: a lone surrogate is dropped.
+        return "".join(parts).encode("utf-16-le", "surrogatepass").decode("utf-16-le", "ignore")
+
+    def index_at(self, x: float, y: float) -> int:
+        """FPDFText_GetCharIndexAtPos with a 2 pt tolerance: the first character whose box holds
+        the point, else the nearest one within 1 pt, else -1."""
+        x, y = _float32(x), _float32(y)
+        nearest, best = -1, math.inf
+        for i in self._near(x - 1, y - 1, x + 1, y + 1):
+            x0, y0, x1, y1 = self.x0[i], self.y0[i], self.x1[i], self.y1[i]
+            if x0 <= x <= x1 and y0 <= y <= y1:
+                return i
+            if x0 - 1 <= x <= x1 + 1 and y0 - 1 <= y <= y1 + 1:
+                distance = min(abs(x - x0), abs(x - x1)) + min(abs(y - y0), abs(y - y1))
+                if distance < best:
+                    nearest, best = i, distance
+        return nearest
 
 
 def _merge_runs(runs: list[Line]) -> list[Line]:
@@ -287,7 +429,7 @@ def _merge_runs(runs: list[Line]) -> list[Line]:
                 last.bold = last.bold and run.bold
                 last.size = max(last.size, run.size) if len(run.text) > len(last.text) / 2 else last.size
             else:
-                last = Line(**vars(run))
+                last = dataclasses.replace(run)
                 lines.append(last)
     for line in lines:
         line.text = re.sub(r"[ \t\r\n]+", " ", line.text).strip()
@@ -320,9 +462,9 @@ def _drop_running_lines(
     kept: list[list[Line]] = []
     dropped: list[list[str]] = []
     for lines, (_, height) in zip(pages, sizes, strict=True):
-        gone = [line for line in lines if running(line, height) or _ARXIV_STAMP.fullmatch(line.text)]
-        kept.append([line for line in lines if line not in gone])
-        dropped.append([line.text for line in gone])
+        gone = [running(line, height) or bool(_ARXIV_STAMP.fullmatch(line.text)) for line in lines]
+        kept.append([line for line, drop in zip(lines, gone, strict=True) if not drop])
+        dropped.append([line.text for line, drop in zip(lines, gone, strict=True) if drop])
     return kept, dropped
 
 
@@ -349,7 +491,7 @@ def _take_title(
         # Two-column journals (revtex, IEEE) set the title only a little larger, but in bold.
         large = biggest >= body * 1.25 or (biggest >= body * 1.15 and all(line.bold for line in chosen))
         if large and sum(len(line.text) for line in chosen) < 300:
-            rest = [line for line in pages[0] if line not in chosen]
+            rest = [line for line in pages[0] if not any(line is title for title in chosen)]
             return " ".join(line.text for line in chosen), [rest, *pages[1:]]
     return fallback, pages
 
@@ -438,8 +580,10 @@ def _blocks(lines: list[Line], body: float, width: float) -> list[str]:
             continue
         if len(line.text) <= 2 and not line.text.isalpha():
             continue  # stray figure ticks and markers
-        if abs(line.size - body) > body * 0.45 and line.size > 0:
-            continue  # text drawn inside figures, in its own odd size
+        if abs(line.size - body) > body * 0.45 and line.size > 0 and not (line.ocr and line.size > body):
+            # Text drawn inside figures, in its own odd size. An OCR line's box is only taller
+            # than the body's for a title's second line or a formula in the line: kept.
+            continue
         prev = paragraph[-1] if paragraph else None
         if prev is not None:
             gap = prev.y0 - line.y1
