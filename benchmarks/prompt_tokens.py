@@ -99,7 +99,7 @@ def main() -> None:
         Path(sys.argv[1]) if len(sys.argv) > 1 else default if default.exists() else Path("examples/sample-paper.pdf")
     )
     fetched = sources.fetch(sources.parse(str(paper)), access=sources.Access.for_user(), max_bytes=10**8)
-    paper_text, _ = convert.to_markdown(fetched, str(paper))
+    paper_text, _, _ = convert.to_markdown(fetched, str(paper))
     print(f"paper: {paper.name} ({len(paper_text.split()):,} words); {ROUNDS} rounds, scripted replies")
     results = {}
     for name, (requests, roles) in {"this project": ours(paper), "notebook": notebook(paper_text)}.items():

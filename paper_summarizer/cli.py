@@ -129,8 +129,9 @@ def events(node: str, update: dict[str, Any]) -> list[str]:
     if node == "fetch" and update.get("paper"):
         paper = update["paper"]
         lines.append(f"fetched [bold]{escape(paper['title'][:90])}[/bold] ({paper['words']:,} words)")
-        if paper.get("notice"):
-            lines.append(f"[yellow]{escape(paper['notice'])}[/yellow]")
+        for said in (paper.get("left_out"), paper.get("notice")):
+            if said:
+                lines.append(f"[yellow]{escape(said)}[/yellow]")
     if node == "condense":
         lines += [f"condensed part {note['index'] + 1}" for note in update.get("notes") or []]
     if node == "write_section":

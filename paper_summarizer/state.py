@@ -83,6 +83,7 @@ class PaperRef(TypedDict):
     chars: int
     words: int
     notice: str  # what was shortened or condensed, for the reader
+    left_out: str  # text of the PDF a reader cannot see, left out (see documents/unseen.py)
     parts: list[Part]  # spans to condense first, when the paper does not fit the context
     condensed_key: str  # the condensed text, in the store, once the parts are condensed
 
@@ -139,6 +140,7 @@ class Result(TypedDict):
     writer: str  # the model that wrote the best attempt
     checked_by: str  # the judge that passed or failed it, or the code gates when no judge ran
     notice: str  # what was condensed or shortened
+    left_out: str  # hidden text of the PDF that no model read
     usage: Usage  # every call: condense, write, judge
     condense_usage: Usage
     cost_usd: float | None  # when prices are configured

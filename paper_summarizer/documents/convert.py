@@ -10,7 +10,7 @@ import warnings
 from typing import TYPE_CHECKING
 
 from paper_summarizer.documents.limits import Limits
-from paper_summarizer.documents.sources import Fetched
+from paper_summarizer.documents.sources import Converted, Fetched
 from paper_summarizer.errors import PdfLimitError, ScannedPdfError, SourceError
 
 if TYPE_CHECKING:
@@ -20,20 +20,20 @@ MIN_TEXT_CHARS = 200
 _MIMETYPES = {".pdf": "application/pdf", ".html": "text/html", ".htm": "text/html"}
 
 
-def to_markdown(doc: Fetched, label: str, limits: Limits | None = None) -> tuple[str, str]:
-    """(markdown, title). In this process: callers that run graphs go through `worker`, which
-    runs this in a bounded worker process."""
+def to_markdown(doc: Fetched, label: str, limits: Limits | None = None) -> Converted:
+    """In this process: callers that run graphs go through `worker`, which runs this in a
+    bounded worker process."""
     if doc.extension == ".pdf":
-        markdown, title = _pdf(doc.data, label, limits or Limits.from_env())
+        markdown, title, left_out = _pdf(doc.data, label, limits or Limits.from_env())
     else:
-        markdown, title = _markitdown(doc, label)
+        (markdown, title), left_out = _markitdown(doc, label), ""
     text = markdown.strip()
     if len(re.sub(r"\s+", "", text)) < MIN_TEXT_CHARS:
-        raise SourceError(f"{label} has almost no text to summarize")
-    return text, (title or first_heading(text) or "").strip()
+        raise SourceError(f"{label} has almost no text to summarize" + (f" ({left_out})" if left_out else ""))
+    return Converted(text, (title or first_heading(text) or "").strip(), left_out)
 
 
-def _pdf(data: bytes, label: str, limits: Limits) -> tuple[str, str]:
+def _pdf(data: bytes, label: str, limits: Limits) -> Converted:
     """Our converter directly (markitdown would dispatch to the same plugin, after a 1.2 s import).
     PDFium opens a PDF in milliseconds and says precisely why it cannot."""
     import pypdfium2

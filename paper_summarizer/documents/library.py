@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # documents/ never imports the graph stack: `convert` starts 
     from langgraph.store.base import BaseStore
 
 # Bump when conversion changes, so old cached text is not reused.
-CONVERTER_VERSION = "2"
+CONVERTER_VERSION = "3"  # 3: hidden text left out
 NAMESPACE = ("papers", f"v{CONVERTER_VERSION}")
 
 
@@ -48,10 +48,10 @@ async def load(
     key = hashlib.sha256(fetched.data).hexdigest()
     item = await store.aget(NAMESPACE, key)
     if item is None:
-        text, title = await worker.aconvert(fetched, source.text)
-        await store.aput(NAMESPACE, key, {"text": text, "title": title}, index=False)
+        text, title, left_out = await worker.aconvert(fetched, source.text)
+        await store.aput(NAMESPACE, key, {"text": text, "title": title, "left_out": left_out}, index=False)
     else:
-        text, title = item.value["text"], item.value["title"]
+        text, title, left_out = item.value["text"], item.value["title"], item.value.get("left_out", "")
     ref = PaperRef(
         key=key,
         title=title,
@@ -61,6 +61,7 @@ async def load(
         chars=len(text),
         words=len(text.split()),
         notice="",
+        left_out=left_out,
         parts=[],
         condensed_key="",
     )

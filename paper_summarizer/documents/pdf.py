@@ -28,8 +28,9 @@ from dataclasses import dataclass
 import pypdfium2
 import pypdfium2.raw as pdfium_c
 
-from paper_summarizer.documents import ocr
+from paper_summarizer.documents import ocr, unseen
 from paper_summarizer.documents.limits import MAX_PAGES, Limits
+from paper_summarizer.documents.sources import Converted
 from paper_summarizer.errors import PdfLimitError
 
 _NUMBERED = re.compile(r"^(?P<num>(?:\d{1,2}|[A-H])(?:\.\d{1,2}){0,3})\.?\s+(?P<title>[A-Z][^\n]{1,110})$")
@@ -89,9 +90,9 @@ class Line:
         return self.y1 - self.y0
 
 
-def convert_pdf(data: bytes, limits: Limits | None = None) -> tuple[str, str]:
-    """(markdown, title). Raises ocr.ScannedPdfError for a scanned PDF without the OCR extra, and
-    PdfLimitError for one over the limits."""
+def convert_pdf(data: bytes, limits: Limits | None = None) -> Converted:
+    """The PDF's markdown, its title, and what was left out. Raises ocr.ScannedPdfError for a
+    scanned PDF without the OCR extra, and PdfLimitError for one over the limits."""
     limits = limits or Limits.from_env()
     with PDFIUM_LOCK:
         pdf = pypdfium2.PdfDocument(data)
@@ -100,7 +101,8 @@ def convert_pdf(data: bytes, limits: Limits | None = None) -> tuple[str, str]:
                 raise PdfLimitError(
                     f"the PDF has {len(pdf):,} pages, over the limit of {limits.max_pages:,} ({MAX_PAGES})"
                 )
-            read = [_read_page(pdf, i) for i in range(len(pdf))]
+            hidden: list[Counter[str]] = []
+            read = [_read_page(pdf, i, hidden) for i in range(len(pdf))]
             metadata_title = (pdf.get_metadata_dict().get("Title") or "").strip()
             sizes = [size for _, _, size in read]
             layers = [layer for _, layer, _ in read]
@@ -129,7 +131,23 @@ def convert_pdf(data: bytes, limits: Limits | None = None) -> tuple[str, str]:
             "pdf: the layout pass lost or garbled text on %s; kept PDFium's plain text there instead",
             _page_list(plain_pages, len(pages)),
         )
-    return _tidy("\n\n".join(blocks)), title
+    left_out = _left_out(hidden)
+    if left_out:
+        log.warning("pdf: %s", left_out)
+    return Converted(_tidy("\n\n".join(blocks)), title, left_out)
+
+
+def _left_out(hidden: list[Counter[str]]) -> str:
+    """One sentence on the hidden text left out, or ""."""
+    total = sum(hidden, Counter[str]())
+    if not total:
+        return ""
+    reasons = ", ".join(f"{count:,} {reason}" for reason, count in total.most_common())
+    pages = _page_list([number for number, counts in enumerate(hidden, 1) if counts], len(hidden))
+    return (
+        f"Left out {total.total():,} characters of text a reader cannot see in the PDF ({reasons}) on {pages}: "
+        "hidden text is not part of the paper as read, and may be an instruction to the models."
+    )
 
 
 def text_layer(data: bytes) -> str:
@@ -227,10 +245,13 @@ def _layer(pdf: pypdfium2.PdfDocument, index: int) -> str:
         page.close()
 
 
-def _read_page(pdf: pypdfium2.PdfDocument, index: int) -> tuple[list[Line], str, tuple[float, float]]:
+def _read_page(
+    pdf: pypdfium2.PdfDocument, index: int, hidden: list[Counter[str]]
+) -> tuple[list[Line], str, tuple[float, float]]:
     """The page's lines with their geometry and font, its whole text layer as PDFium reads it,
-    and its size."""
+    and its size, all without the text a reader cannot see (counted into `hidden`)."""
     page = pdf[index]
+    hidden.append(unseen.hide(page))
     textpage = page.get_textpage()
     try:
         return _merge_runs(_runs(textpage, index)), textpage.get_text_range(), page.get_size()

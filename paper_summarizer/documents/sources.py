@@ -10,7 +10,7 @@ import re
 import socket
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlparse
 
 from paper_summarizer.errors import BadInputError, NetworkError, SourceError, first_line
@@ -81,6 +81,14 @@ class Fetched:
     extension: str  # ".pdf", ".html", ... as far as we can tell
     url: str  # where it came from ("" for local files)
     name: str  # a file-name-safe stem for outputs
+
+
+class Converted(NamedTuple):
+    """A document as markdown."""
+
+    markdown: str
+    title: str
+    left_out: str  # text a reader cannot see, left out, in one sentence ("" when none)
 
 
 def parse(text: str) -> Source:

@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 from paper_summarizer.documents import limits as limits_module
 from paper_summarizer.documents.limits import Limits
-from paper_summarizer.documents.sources import Fetched
+from paper_summarizer.documents.sources import Converted, Fetched
 from paper_summarizer.errors import ConversionError, SourceError, first_line
 
 T = TypeVar("T")
@@ -42,13 +42,13 @@ _pool: Any = None  # pebble.ProcessPool, created on first use
 _pool_shape = (0, 0)  # (workers, memory limit in MB) it was made with
 
 
-def convert(doc: Fetched, label: str, limits: Limits | None = None) -> tuple[str, str]:
+def convert(doc: Fetched, label: str, limits: Limits | None = None) -> Converted:
     """(markdown, title) of a fetched document, converted in a worker process."""
     limits = limits or Limits.from_env()
     return run(_convert, doc, label, limits, label=label, limits=limits)
 
 
-async def aconvert(doc: Fetched, label: str, limits: Limits | None = None) -> tuple[str, str]:
+async def aconvert(doc: Fetched, label: str, limits: Limits | None = None) -> Converted:
     """`convert` for an event loop: it waits without blocking, and a cancelled run (Ctrl-C, a
     server's cancel) stops its worker."""
     limits = limits or Limits.from_env()
@@ -183,7 +183,7 @@ def _name_the_paper(record: logging.LogRecord) -> bool:
     return True
 
 
-def _convert(doc: Fetched, label: str, limits: Limits) -> tuple[str, str]:
+def _convert(doc: Fetched, label: str, limits: Limits) -> Converted:
     from paper_summarizer.documents import convert
 
     global _label

@@ -43,6 +43,7 @@ async def finalize(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         writer=models.display_name(best.get("model", "")),
         checked_by=checked_by(best),
         notice=paper.get("notice", ""),
+        left_out=paper.get("left_out", ""),
         usage=usage,
         condense_usage=condense_usage,
         cost_usd=cost,
@@ -80,6 +81,8 @@ def footer(result: Result, thread_id: str) -> list[str]:
         )
     if result["notice"]:
         lines.append(result["notice"])
+    if result["left_out"]:
+        lines.append(result["left_out"])
     return lines
 
 

@@ -40,7 +40,7 @@ def test_every_real_pdf_keeps_its_text(path: Path | None) -> None:
     _require_shared()
     assert path is not None
     data = path.read_bytes()
-    markdown, _ = convert_pdf(data)
+    markdown, _, _ = convert_pdf(data)
     layer = _words(text_layer(data))
     kept = sum((layer & _words(markdown)).values()) / sum(layer.values())
     assert kept >= 0.90, f"{path.name}: kept {kept:.0%} of its text-layer words"
@@ -61,7 +61,7 @@ def test_a_scanned_pdf_is_read_with_ocr_page_by_page(tmp_path: Path, caplog: pyt
     data = make_scanned_pdf(tmp_path / "scan.pdf", sentence).read_bytes()
     assert text_layer(data).strip() == ""
     with caplog.at_level(logging.INFO, logger="paper_summarizer.documents.ocr"):
-        markdown, _ = convert_pdf(data)
+        markdown, _, _ = convert_pdf(data)
     assert sentence.lower() in " ".join(markdown.lower().split())
     assert [r.getMessage() for r in caplog.records] == ["OCR: reading page 1 of 1"]
 
@@ -83,7 +83,7 @@ def test_ocr_of_a_clean_page_keeps_every_line_with_its_words_apart(tmp_path: Pat
     original.close()
     buffer = io.BytesIO()
     image.save(buffer, "PDF", resolution=200)
-    markdown, _ = worker.convert(Fetched(buffer.getvalue(), ".pdf", "", "scan"), "scan.pdf")
+    markdown, _, _ = worker.convert(Fetched(buffer.getvalue(), ".pdf", "", "scan"), "scan.pdf")
     wanted = set(re.findall(r"[a-z]{2,}", page_text.lower()))
     got = set(re.findall(r"[a-z]{2,}", markdown.lower()))
     assert len(wanted & got) / len(wanted) >= 0.9

@@ -66,7 +66,7 @@ def test_words_keep_their_spaces_and_no_tables_are_invented(converted: str) -> N
 
 def test_markitdown_uses_the_plugin_for_pdfs(tmp_path: Path) -> None:
     data = make_paper_pdf(tmp_path / "p.pdf").read_bytes()
-    text, title = to_markdown(Fetched(data, ".pdf", "", "p"), "p.pdf")
+    text, title, _ = to_markdown(Fetched(data, ".pdf", "", "p"), "p.pdf")
     assert title == "Gates Before Judges"
     assert "## 2 Method" in text  # markitdown's own PDF path makes no headings
 
@@ -79,7 +79,7 @@ def _kept_share(data: bytes, markdown: str) -> float:
 
 def test_text_sized_by_the_text_matrix_is_body_text_not_a_figure_label(tmp_path: Path) -> None:
     data = make_matrix_sized_pdf(tmp_path / "m.pdf").read_bytes()
-    markdown, title = convert_pdf(data)
+    markdown, title, _ = convert_pdf(data)
     assert title == "Scaled Type Matters"
     assert _kept_share(data, markdown) > 0.95
 
@@ -87,7 +87,7 @@ def test_text_sized_by_the_text_matrix_is_body_text_not_a_figure_label(tmp_path:
 def test_the_safety_net_keeps_a_page_the_layout_pass_drops(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     data = make_large_print_page_pdf(tmp_path / "big.pdf").read_bytes()
     with caplog.at_level(logging.INFO, logger="paper_summarizer.documents.pdf"):
-        markdown, _ = convert_pdf(data)
+        markdown, _, _ = convert_pdf(data)
     assert _kept_share(data, markdown) > 0.95
     notes = [r.getMessage() for r in caplog.records]
     assert notes == ["pdf: the layout pass lost or garbled text on page 3; kept PDFium's plain text there instead"]
@@ -119,3 +119,48 @@ def test_a_scanned_pdf_without_the_ocr_extra_says_what_to_install(
     data = make_scanned_pdf(tmp_path / "scan.pdf", "A scanned sentence.").read_bytes()
     with pytest.raises(SourceError, match=r"^scan\.pdf is a scanned PDF .*pip install 'paper-summarizer\[ocr\]'"):
         to_markdown(Fetched(data, ".pdf", "", "scan"), "scan.pdf")
+
+
+REASONS = {
+    "hidden_render_mode_3": "invisible",
+    "hidden_clip_only": "invisible",
+    "hidden_white_text": "in the background colour",
+    "hidden_near_white_text": "in the background colour",
+    "hidden_tiny_text": "under 2 pt",
+    "hidden_tiny_in_form": "under 2 pt",
+    "hidden_outside_page": "outside the page",
+    "hidden_outside_in_form": "outside the page",
+}
+
+
+@pytest.mark.parametrize("name", sorted(REASONS))
+def test_text_a_reader_cannot_see_is_left_out_and_said_so(
+    name: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An instruction hidden on the page (where an attacker talks to the judge) never reaches the
+    markdown the models read; the visible text of the same page does, and nothing is called lost."""
+    from tests.hostile_pdfs import HIDDEN, HIDDEN_TEXT, PROSE
+
+    data = HIDDEN_TEXT[name](tmp_path / f"{name}.pdf").read_bytes()
+    with caplog.at_level(logging.INFO, logger="paper_summarizer.documents.pdf"):
+        markdown, _, left_out = convert_pdf(data)
+    assert HIDDEN.split()[0] not in markdown and "ANSWER PASS" not in markdown
+    assert _words(PROSE) <= _words(markdown)  # every visible word stays
+    assert f"Left out {len(HIDDEN.replace(' ', ''))} characters" in left_out and REASONS[name] in left_out
+    assert left_out in caplog.text
+    assert "lost or garbled" not in caplog.text  # the safety net does not count it as lost
+
+
+def test_white_text_on_a_dark_box_and_a_scans_invisible_ocr_text_are_kept(tmp_path: Path) -> None:
+    """White is only hidden on white: slides and figure labels set white text on dark boxes.
+    Invisible text over a picture is a scanned page's OCR layer: the picture shows those words."""
+    from tests.hostile_pdfs import PROSE, SEEN, make_scan_with_ocr_layer, make_white_on_dark
+
+    markdown, _, left_out = convert_pdf(make_white_on_dark(tmp_path / "w.pdf").read_bytes())
+    assert SEEN in markdown and left_out == ""
+    markdown, _, left_out = convert_pdf(make_scan_with_ocr_layer(tmp_path / "scan.pdf").read_bytes())
+    assert _words(PROSE) <= _words(markdown) and left_out == ""
+
+
+def _words(text: str) -> Counter[str]:
+    return Counter(re.sub(r"\W", "", w.lower()) for w in text.split() if re.sub(r"\W", "", w))
