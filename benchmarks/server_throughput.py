@@ -38,7 +38,10 @@ from tests.scripted_server import Reply, ScriptedServer, role_of, verdict_json
 PAPERS, LATENCY, CALLS_PER_PAPER, REPEATS = 16, 0.5, 4, 3
 SLEEPING = {"sleeping": f"{Path(__file__).resolve().parent / 'sleeping_graph.py'}:graph"}
 FIRST, SECOND = summary(150, seed=1), summary(150, seed=2)
-SCRIPTED_MODEL = {"PAPER_SUMMARIZER_ALLOW_MODEL_URLS": "1"}  # runs name the scripted model's URL
+SCRIPTED_MODEL = {  # runs name the scripted model and its URL
+    "PAPER_SUMMARIZER_ALLOW_MODEL_URLS": "1",
+    "PAPER_SUMMARIZER_ALLOWED_MODELS": "openai:scripted",
+}
 
 
 def script(body: dict[str, Any], n: int) -> Reply:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from paper_summarizer.errors import BadInputError
+from paper_summarizer.state import DEFAULT_MAX_DOWNLOAD_MB
 
 T = TypeVar("T")
 
@@ -40,6 +41,16 @@ AUDIENCES = {
     ),
 }
 DRAFT_MODES = ("auto", "outline", "whole")
+# The fields that spend money, time or memory. A deployment caps each with
+# PAPER_SUMMARIZER_<FIELD>_CEILING; a served run may lower them and never raise them.
+SPENDING = (
+    "max_iterations", "max_output_tokens", "context_window", "max_download_mb",
+    "max_paper_words", "max_condense_parts", "max_model_calls", "max_total_tokens",
+)  # fmt: skip
+
+
+def ceiling_variable(name: str) -> str:
+    return f"PAPER_SUMMARIZER_{name.upper()}_CEILING"
 
 
 def built_in_criteria(language: str, audience: str) -> list[str]:
@@ -165,7 +176,9 @@ class Context:
     output_price: float = setting(
         "output_price", 0.0, "USD per million output tokens (reasoning included), for the cost estimate."
     )
-    max_download_mb: float = setting("max_download_mb", 50.0, "Largest paper download, in megabytes.")
+    max_download_mb: float = setting(
+        "max_download_mb", DEFAULT_MAX_DOWNLOAD_MB, "Largest paper download or upload, in megabytes."
+    )
     max_paper_words: int = setting(
         "max_paper_words",
         200_000,

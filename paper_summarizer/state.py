@@ -3,12 +3,15 @@ store under `PaperRef.key`, so checkpoints stay small however long the paper is.
 
 from __future__ import annotations
 
+import math
 import operator
+import os
 from enum import StrEnum
 from typing import Annotated, Any, Literal, NotRequired
 
 # typing_extensions: on Python < 3.12 pydantic (and so LangGraph Server's schema endpoint) rejects
 # typing.TypedDict, and Studio would show no input form.
+from annotated_types import MaxLen
 from typing_extensions import TypedDict
 
 Evaluation = Literal["PASS", "NEEDS_IMPROVEMENT", "FAIL"]
@@ -147,11 +150,27 @@ class Result(TypedDict):
     attempts: list[dict[str, Any]]  # every round, with its texts, models, verdict and tokens
 
 
+def _largest_upload() -> int:
+    """Base64 characters of the largest paper a deployment accepts (its download ceiling, else
+    its default limit): declared in the input schema, and checked before anything is decoded."""
+    for variable in ("PAPER_SUMMARIZER_MAX_DOWNLOAD_MB_CEILING", "PAPER_SUMMARIZER_MAX_DOWNLOAD_MB"):
+        try:
+            megabytes = float(os.environ.get(variable) or "nan")
+        except ValueError:
+            continue
+        if megabytes == megabytes:  # not NaN
+            return math.ceil(megabytes * 1_000_000 / 3) * 4
+    return math.ceil(DEFAULT_MAX_DOWNLOAD_MB * 1_000_000 / 3) * 4
+
+
+DEFAULT_MAX_DOWNLOAD_MB = 50.0
+
+
 class Upload(TypedDict):
     """A local file sent by a client to a served graph, which may not read the client's disk."""
 
-    name: str  # the file's name, for its type and the outputs' names
-    content_base64: str
+    name: Annotated[str, MaxLen(255)]  # the file's name, for its type and the outputs' names
+    content_base64: Annotated[str, MaxLen(_largest_upload())]
 
 
 class InputState(TypedDict):

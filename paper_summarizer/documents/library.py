@@ -33,7 +33,7 @@ def read(source_text: str, *, access: sources.Access, max_bytes: int) -> tuple[s
 def markdown(source_text: str, *, access: sources.Access, max_bytes: int) -> str:
     """The paper as the model will read it, without a store (`paper-summarizer convert`)."""
     source, fetched = read(source_text, access=access, max_bytes=max_bytes)
-    return worker.convert(fetched, source.text)[0]
+    return worker.convert(access.check_type(fetched, source.text), source.text)[0]
 
 
 async def load(
@@ -45,6 +45,7 @@ async def load(
         source, fetched = sources.Source("file", upload["name"], source_text), sources.uploaded(upload, max_bytes)
     else:
         source, fetched = await asyncio.to_thread(read, source_text, access=access, max_bytes=max_bytes)
+    fetched = access.check_type(fetched, source.text)
     key = hashlib.sha256(fetched.data).hexdigest()
     item = await store.aget(NAMESPACE, key)
     if item is None:

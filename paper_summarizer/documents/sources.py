@@ -4,22 +4,26 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import ipaddress
 import os
 import re
 import socket
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
-from urllib.parse import urlparse
+from urllib.parse import ParseResult, urlparse
 
-from paper_summarizer.errors import BadInputError, NetworkError, SourceError, first_line
+from paper_summarizer.context import SPENDING, ceiling_variable
+from paper_summarizer.errors import BadInputError, GraphSetupError, NetworkError, SourceError, first_line
 from paper_summarizer.state import Upload
 
 ALLOW_LOCAL_FILES = "PAPER_SUMMARIZER_ALLOW_LOCAL_FILES"
 ALLOW_PRIVATE_URLS = "PAPER_SUMMARIZER_ALLOW_PRIVATE_URLS"
 ALLOW_MODEL_URLS = "PAPER_SUMMARIZER_ALLOW_MODEL_URLS"
 DEPLOYMENT_BASE_URL = "PAPER_SUMMARIZER_BASE_URL"
+ALLOWED_MODELS = "PAPER_SUMMARIZER_ALLOWED_MODELS"
 MAX_REDIRECTS = 10
 
 _NEW_ID = r"\d{4}\.\d{4,5}(?:v\d+)?"
@@ -32,26 +36,56 @@ _ARXIV_HOSTS = {"arxiv.org", "www.arxiv.org", "export.arxiv.org"}
 
 @dataclass(frozen=True)
 class Access:
-    """What a run may read and reach. It is the deployment's decision, made when the graph is
-    built, never a run's input or context: a served graph's caller may be hostile."""
+    """What a run may read, reach and spend. It is the deployment's decision, made when the graph
+    is built, never a run's input or context: a served graph's caller may be hostile."""
 
     local_files: bool  # paths on this machine
     private_urls: bool  # hosts on loopback, private or link-local addresses
     model_urls: bool  # a model server (base_url) named by the run, sent this machine's API key
+    # The most a run may set each spending field to (context.SPENDING), from the environment.
+    ceilings: Mapping[str, float] = field(default_factory=dict)
+    # Whether a field without a ceiling is capped at its default: served runs may only lower.
+    default_ceilings: bool = False
+    # The models a run may name; None: any, or for a deployment only its own (its defaults).
+    allowed_models: frozenset[str] | None = None
+    # Only the document types papers come in (PDF, HTML, text, markdown, DOCX): not archives,
+    # spreadsheets or the rest of what markitdown reads, each a parser for a hostile file to try.
+    paper_types_only: bool = False
 
     @classmethod
     def for_user(cls) -> Access:
-        """The CLI and the Python API run as the machine's user: they may read what the user can."""
-        return cls(local_files=True, private_urls=True, model_urls=True)
+        """The CLI and the Python API run as the machine's user: they may read what the user can,
+        and spend what they choose, unless the environment sets ceilings or allowed models."""
+        return cls(local_files=True, private_urls=True, model_urls=True, **_spending())
 
     @classmethod
     def for_deployment(cls) -> Access:
-        """A served graph: none of these, unless the deployment's environment turns them on."""
+        """A served graph: none of these, unless the deployment's environment turns them on; no
+        spending field above its default, and no model but its own, unless it sets others."""
         return cls(
             local_files=_flag(ALLOW_LOCAL_FILES),
             private_urls=_flag(ALLOW_PRIVATE_URLS),
             model_urls=_flag(ALLOW_MODEL_URLS),
+            default_ceilings=True,
+            paper_types_only=True,
+            **_spending(),
         )
+
+    def check_type(self, doc: Fetched, label: str) -> Fetched:
+        """The document, if this deployment reads its type, told by its bytes as well as its
+        name (a PDF is a PDF whatever it is called); else a one-line refusal."""
+        if doc.data.lstrip()[:5] == b"%PDF-":
+            return Fetched(doc.data, ".pdf", doc.url, doc.name)
+        if not self.paper_types_only or doc.extension == ".pdf":  # not a PDF inside: the converter says so
+            return doc
+        if doc.data[:4] == b"PK\x03\x04":
+            if doc.extension == ".docx" and _is_docx(doc.data):
+                return doc
+            raise SourceError(f"{label} is a ZIP archive; {_PAPER_TYPES}")
+        if doc.extension in _TEXT_TYPES and b"\0" not in doc.data[:8192]:
+            return doc
+        kind = f"a {doc.extension} file" if doc.extension else "a binary file"
+        raise SourceError(f"{label} is {kind}; {_PAPER_TYPES}")
 
     def check_model_url(self, base_url: str) -> None:
         """A run may use the deployment's own model server (its environment's base URL), or any
@@ -64,8 +98,38 @@ class Access:
         )
 
 
+_TEXT_TYPES = {".html", ".htm", ".xhtml", ".txt", ".text", ".md", ".markdown", ""}
+_PAPER_TYPES = "this deployment reads PDF, HTML, plain text, markdown and DOCX files"
+
+
+def _is_docx(data: bytes) -> bool:
+    """Reads the archive's directory only: nothing is decompressed."""
+    import io
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return "word/document.xml" in archive.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return False
+
+
 def _flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _spending() -> dict[str, Any]:
+    """The ceilings and allowed models the environment sets."""
+    ceilings = {}
+    for name in SPENDING:
+        raw = os.environ.get(ceiling_variable(name), "").strip()
+        if raw:
+            try:
+                ceilings[name] = float(raw)
+            except ValueError:
+                raise GraphSetupError(f"{ceiling_variable(name)} must be a number, not {raw!r}") from None
+    models = [m.strip() for m in os.environ.get(ALLOWED_MODELS, "").split(",") if m.strip()]
+    return {"ceilings": ceilings, "allowed_models": frozenset(models) if models else None}
 
 
 @dataclass(frozen=True)
@@ -174,18 +238,17 @@ def _read_file(location: str, access: Access) -> Fetched:
     return Fetched(data, path.suffix.lower(), "", safe_name(path.stem))
 
 
-def check_url(url: str, access: Access) -> None:
-    """Refuse what a served graph must never fetch: other schemes, and hosts that resolve to
-    loopback, private, link-local (cloud metadata at 169.254.169.254), unique-local,
-    multicast or unspecified addresses. Resolving catches the bypasses too: decimal IPs
-    (http://2130706433/) and DNS names that point inside."""
-    parsed = urlparse(url)
-    if parsed.scheme not in ("http", "https"):
-        raise SourceError(f"unsupported URL scheme {parsed.scheme!r} in {url}: use http or https")
+def check_url(url: str, access: Access) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    """The addresses the URL's host resolves to, once, each checked: refuse what a served graph
+    must never fetch: other schemes, and hosts on loopback, private, link-local (cloud metadata
+    at 169.254.169.254), unique-local, multicast or unspecified addresses. Resolving catches the
+    bypasses too: decimal IPs (http://2130706433/) and DNS names that point inside. The download
+    then connects to one of these addresses, never to a second answer for the name."""
+    host = _http_url(url).hostname or ""
+    addresses = resolve(host)
     if access.private_urls:
-        return
-    host = parsed.hostname or ""
-    for address in resolve(host):
+        return addresses
+    for address in addresses:
         if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
             address = address.ipv4_mapped
         if not address.is_global or address.is_multicast:
@@ -193,6 +256,14 @@ def check_url(url: str, access: Access) -> None:
                 f"refusing to fetch {url}: {host} is a private or local address; "
                 f"a deployment can allow such hosts with {ALLOW_PRIVATE_URLS}=1"
             )
+    return addresses
+
+
+def _http_url(url: str) -> ParseResult:
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https"):
+        raise SourceError(f"unsupported URL scheme {parsed.scheme!r} in {url}: use http or https")
+    return parsed
 
 
 def resolve(host: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
@@ -201,17 +272,50 @@ def resolve(host: str) -> list[ipaddress.IPv4Address | ipaddress.IPv6Address]:
         infos = socket.getaddrinfo(host, None)
     except (socket.gaierror, UnicodeError) as exc:
         raise NetworkError(f"cannot resolve {host}: {exc}") from exc
+    if not infos:
+        raise NetworkError(f"cannot resolve {host}: no address")
     return [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
+
+
+@functools.cache
+def _pinning_transport() -> type:
+    """An httpx transport that connects to the address `check_url` checked, keeping the URL's
+    host name in the Host header and as the TLS server name (so the certificate is checked for
+    it). httpx would otherwise resolve the name again, and a DNS server that answers a public
+    address first and 127.0.0.1 second (DNS rebinding) would get the download to loopback."""
+    import httpx
+
+    class PinningTransport(httpx.HTTPTransport):
+        def __init__(self, access: Access) -> None:
+            super().__init__()
+            self.access = access
+
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            address = check_url(str(request.url), self.access)[0]
+            extensions = dict(request.extensions)
+            if request.url.scheme == "https":
+                extensions["sni_hostname"] = request.url.host
+            pinned = httpx.Request(
+                request.method,
+                request.url.copy_with(host=str(address)),
+                headers=request.headers,  # Host: the name, set from the URL when the request was built
+                stream=request.stream,
+                extensions=extensions,
+            )
+            return super().handle_request(pinned)
+
+    return PinningTransport
 
 
 def _download(url: str, access: Access, max_bytes: int, timeout: float) -> tuple[bytes, str, str]:
     import httpx  # here, not at the top: reading a local file needs no HTTP stack
 
     try:
-        with httpx.Client(follow_redirects=False, timeout=timeout) as client:
-            # Redirects are followed by hand, so that every hop is checked before it is fetched.
+        with httpx.Client(follow_redirects=False, timeout=timeout, transport=_pinning_transport()(access)) as client:
+            # Redirects are followed by hand, and each hop goes through the transport, which
+            # resolves it once, checks it and connects to the address it checked.
             for _ in range(MAX_REDIRECTS + 1):
-                check_url(url, access)
+                _http_url(url)
                 with client.stream("GET", url) as response:
                     if response.is_redirect and "location" in response.headers:
                         url = str(response.url.join(response.headers["location"]))

@@ -17,6 +17,7 @@ from paper_summarizer.documents import budget, library
 from paper_summarizer.documents.sources import Access
 from paper_summarizer.errors import SourceError
 from paper_summarizer.nodes.shared import (
+    check_allowed,
     check_budget,
     context_window,
     drafts_by_outline,
@@ -37,6 +38,7 @@ def fetch_with(access: Access) -> FetchNode:
 
     async def fetch(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         ctx = runtime.context
+        check_allowed(ctx, access)  # before anything is downloaded or converted
         store = store_of(runtime)
         max_bytes = int(ctx.max_download_mb * 1_000_000)
         paper, text = await library.load(

@@ -16,10 +16,10 @@ from langgraph.runtime import Runtime
 from langgraph.store.base import BaseStore
 
 from paper_summarizer import models, texts
-from paper_summarizer.context import Context
+from paper_summarizer.context import SPENDING, Context, ceiling_variable
 from paper_summarizer.documents import budget, library
-from paper_summarizer.documents.sources import Access
-from paper_summarizer.errors import BudgetExceededError, GraphSetupError
+from paper_summarizer.documents.sources import ALLOWED_MODELS, Access
+from paper_summarizer.errors import BadInputError, BudgetExceededError, GraphSetupError
 from paper_summarizer.replies import add_usage
 from paper_summarizer.state import PaperRef, State, Usage
 
@@ -41,16 +41,55 @@ ModelNode = TypeVar("ModelNode", bound=Callable[..., Awaitable[dict[str, Any]]])
 
 def reaching_models(node: ModelNode, access: Access) -> ModelNode:
     """`node` (it calls a model) in a graph whose runs may reach what `access` allows: a run whose
-    context names a model server the deployment did not choose fails before the client sends
-    that server the deployment's API key. Checked in each such node, as a resumed run can start
-    at any of them."""
+    context names a model server or model the deployment did not choose, or sets a spending
+    field over its ceiling, fails before the client sends anything (or the deployment's API
+    key) anywhere. Checked in each such node, as a resumed run can start at any of them."""
 
     async def checked(state: Any, runtime: Runtime[Context]) -> dict[str, Any]:
-        access.check_model_url(runtime.context.base_url)
+        check_allowed(runtime.context, access)
         return await node(state, runtime)
 
     checked.__name__ = checked.__qualname__ = node.__name__
     return cast(ModelNode, checked)
+
+
+def check_allowed(ctx: Context, access: Access) -> None:
+    """Refuse a run whose context asks for more than the deployment allows: another model server,
+    a model not on its list, or a spending field over its ceiling (one line naming it)."""
+    access.check_model_url(ctx.base_url)
+    allowed = access.allowed_models
+    if allowed is None and access.default_ceilings:
+        own = Context()  # the deployment's own settings, from its environment
+        allowed = frozenset({writer_name(own), judge_name(own)})
+    if allowed is not None:
+        for field_name, name in (("model", writer_name(ctx)), ("evaluator_model", judge_name(ctx))):
+            if name not in allowed:
+                raise BadInputError(
+                    f"{field_name} {name!r} is not a model this deployment allows ({', '.join(sorted(allowed))}); "
+                    f"its operator lists the allowed ones in {ALLOWED_MODELS}"
+                )
+    asked = spending(ctx)
+    defaults = spending(Context(model=ctx.model, evaluator_model=ctx.evaluator_model, base_url=ctx.base_url))
+    for name in SPENDING:
+        ceiling = access.ceilings.get(name, defaults[name] if access.default_ceilings else None)
+        if ceiling is not None and asked[name] > ceiling:
+            raise BadInputError(
+                f"{name}={_shown(asked[name])} is over this deployment's ceiling of {_shown(ceiling)} "
+                f"({ceiling_variable(name)})"
+            )
+
+
+def _shown(value: float) -> str:
+    return f"{int(value)}" if value == int(value) else f"{value:g}"
+
+
+def spending(ctx: Context) -> dict[str, float]:
+    """What each spending field comes to for this run: 0 means a default that depends on the model."""
+    values = {name: float(getattr(ctx, name)) for name in SPENDING}
+    values["max_iterations"] = round_cap(ctx)
+    values["max_output_tokens"] = models.max_output_tokens(writer_name(ctx), ctx.max_output_tokens)
+    values["context_window"] = context_window(ctx)
+    return values
 
 
 def writer_name(ctx: Context) -> str:

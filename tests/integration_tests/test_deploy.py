@@ -37,6 +37,7 @@ def test_the_compose_file_runs_the_server_with_postgres_and_redis_locked_down() 
     assert env["DATABASE_URI"].startswith("postgres://") and "@langgraph-postgres:5432/" in env["DATABASE_URI"]
     assert env["PAPER_SUMMARIZER_ALLOW_LOCAL_FILES"] == "0" and env["PAPER_SUMMARIZER_ALLOW_PRIVATE_URLS"] == "0"
     assert env["PAPER_SUMMARIZER_ALLOW_MODEL_URLS"] == "0"
+    assert env["HTTP_MAX_REQUEST_BODY_BYTES"] == "${HTTP_MAX_REQUEST_BODY_BYTES:-70000000}"
     assert api["depends_on"] == {
         "langgraph-redis": {"condition": "service_healthy"},
         "langgraph-postgres": {"condition": "service_healthy"},

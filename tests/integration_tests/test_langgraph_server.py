@@ -21,6 +21,8 @@ from tests.langgraph_dev import LanggraphDevUnavailable, running_langgraph_dev
 from tests.scripted_server import ScriptedServer, request_of, verdict_json, writer_and_judge
 
 GRAPH = "paper_summarizer"
+SCRIPTED = "openai:scripted"
+BODY_LIMIT = 4_000_000
 
 
 @pytest.fixture(scope="module")
@@ -29,15 +31,22 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     file server), so it allows private URLs, and each test names its own scripted model server,
     so it allows run-chosen model URLs. It still may not read its own files."""
     with _langgraph_dev(
-        tmp_path_factory, PAPER_SUMMARIZER_ALLOW_PRIVATE_URLS="1", PAPER_SUMMARIZER_ALLOW_MODEL_URLS="1"
+        tmp_path_factory,
+        PAPER_SUMMARIZER_ALLOW_PRIVATE_URLS="1",
+        PAPER_SUMMARIZER_ALLOW_MODEL_URLS="1",
+        PAPER_SUMMARIZER_ALLOWED_MODELS=SCRIPTED,
     ) as url:
         yield url
 
 
 @pytest.fixture(scope="module")
 def locked_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A deployment with the defaults: neither local files nor private hosts."""
-    with _langgraph_dev(tmp_path_factory) as url:
+    """A deployment with the defaults: neither local files nor private hosts, its defaults as
+    ceilings. Its one model is the scripted one (so that each refusal below is the one tested),
+    and it takes request bodies up to 4 MB, as its README tells a deployment to bound them."""
+    with _langgraph_dev(
+        tmp_path_factory, PAPER_SUMMARIZER_ALLOWED_MODELS=SCRIPTED, HTTP_MAX_REQUEST_BODY_BYTES=str(BODY_LIMIT)
+    ) as url:
         yield url
 
 
@@ -59,7 +68,7 @@ def paper_url(file_server: tuple[Path, str]) -> str:
 
 
 def context(model: ScriptedServer, **extra: Any) -> dict[str, Any]:
-    return {"model": "openai:scripted", "base_url": model.url, "min_words": 100, **extra}
+    return {"model": SCRIPTED, "base_url": model.url, "min_words": 100, **extra}
 
 
 def test_run_to_pass_then_read_state_and_history(
@@ -339,3 +348,122 @@ def test_a_locked_deployment_does_not_send_its_key_to_a_model_server_the_run_nam
     assert client.runs.get(thread_id, run["run_id"])["status"] == "error"
     assert "does not let a run choose its model server" in str(error)
     assert model.requests == []  # nothing, and no key, reached the server the run named
+
+
+def _upload(name: str, data: bytes) -> dict[str, Any]:
+    import base64
+
+    return {"source": name, "upload": {"name": name, "content_base64": base64.b64encode(data).decode()}}
+
+
+def _error_of_run(url: str, run_input: dict[str, Any], ctx: dict[str, Any]) -> str:
+    """The one line a failed run reports to the SDK caller, with its kind."""
+    client = get_sync_client(url=url)
+    thread_id = client.threads.create()["thread_id"]
+    run = client.runs.create(thread_id, GRAPH, input=run_input, context=ctx)
+    joined = client.runs.join(thread_id, run["run_id"])
+    assert client.runs.get(thread_id, run["run_id"])["status"] == "error"
+    return json.dumps(joined)
+
+
+@pytest.mark.parametrize(
+    ("asked", "refusal"),
+    [
+        (
+            {"max_iterations": 1000},
+            "max_iterations=1000 is over this deployment's ceiling of 4 (PAPER_SUMMARIZER_MAX_ITERATIONS_CEILING)",
+        ),
+        ({"max_output_tokens": 1_000_000}, "max_output_tokens=1000000 is over this deployment's ceiling of 8192"),
+        ({"max_download_mb": 100_000}, "max_download_mb=100000 is over this deployment's ceiling of 50"),
+        ({"context_window": 10_000_000}, "context_window=10000000 is over this deployment's ceiling of 32000"),
+        ({"max_model_calls": 10_000}, "max_model_calls=10000 is over this deployment's ceiling of 200"),
+        ({"model": "openai:gpt-4o-expensive"}, "model 'openai:gpt-4o-expensive' is not a model this deployment allows"),
+        ({"evaluator_model": "openai:gpt-5"}, "evaluator_model 'openai:gpt-5' is not a model this deployment allows"),
+    ],
+    ids=lambda v: next(iter(v)) if isinstance(v, dict) else "",
+)
+def test_a_locked_deployment_refuses_a_context_over_its_ceilings_or_with_another_model(
+    locked_server_url: str, asked: dict[str, Any], refusal: str
+) -> None:
+    error = _error_of_run(locked_server_url, _upload("p.md", paper_markdown().encode()), {"model": SCRIPTED, **asked})
+    assert refusal in error and "BadInputError" in error
+
+
+def test_a_locked_deployment_refuses_archives_and_oversize_uploads_before_storing_them(
+    locked_server_url: str, tmp_path: Path
+) -> None:
+    """Uploads over the body limit are refused at the door (413) without the server's memory
+    growing by more than that limit; a run may lower its own upload limit; a ZIP archive, or a
+    .docx that is only a ZIP, is refused by type."""
+    import io
+    import zipfile
+
+    import httpx
+
+    ctx = {"model": SCRIPTED}
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("paper.txt", "A" * 10_000_000)  # 10 MB of text in 10 KB
+    for name in ("paper.zip", "paper.docx"):
+        error = _error_of_run(locked_server_url, _upload(name, archive.getvalue()), ctx)
+        assert f"{name} is a ZIP archive; this deployment reads PDF, HTML, plain text, markdown and DOCX" in error
+    error = _error_of_run(locked_server_url, _upload("p.md", b"x" * 1_500_000), {**ctx, "max_download_mb": 1})
+    assert "p.md is larger than the 1 MB limit" in error
+
+    client = get_sync_client(url=locked_server_url)
+    thread_id = client.threads.create()["thread_id"]
+    before = _server_memory(locked_server_url)
+    for _ in range(3):
+        with pytest.raises(httpx.HTTPStatusError) as refused:
+            big = _upload("big.pdf", b"%PDF-1.7 " + b"0" * 15_000_000)
+            client.runs.create(thread_id, GRAPH, input=big, context=ctx)
+        assert refused.value.response.status_code == 413
+    grown = _server_memory(locked_server_url) - before
+    assert grown < BODY_LIMIT + 8_000_000, f"the server grew by {grown / 1e6:.0f} MB"
+    assert client.threads.get(thread_id)["status"] == "idle"  # no run was stored
+
+
+def _server_memory(url: str) -> int:
+    """Resident bytes of the langgraph dev process serving `url` (found by its --port)."""
+    port = url.rsplit(":", 1)[1]
+    for proc in Path("/proc").iterdir():
+        try:
+            args = (proc / "cmdline").read_bytes().split(b"\0")
+            if b"dev" in args and b"--port" in args and args[args.index(b"--port") + 1] == port.encode():
+                status = (proc / "status").read_text()
+                return int(status.split("VmRSS:")[1].split()[0]) * 1024
+        except (OSError, IndexError):
+            continue
+    raise AssertionError(f"no langgraph dev process on port {port}")
+
+
+def test_hidden_instructions_in_a_pdf_do_not_reach_the_models(
+    server_url: str, scripted: list[ScriptedServer], tmp_path: Path
+) -> None:
+    """Each kind of hidden text, carrying an instruction to the judge, stays out of every prompt
+    the writer and the judge get, while the visible text of the same page goes in; the result
+    says what was left out."""
+    from tests.hostile_pdfs import HIDDEN, HIDDEN_TEXT
+
+    for name, make in HIDDEN_TEXT.items():
+        model = start(scripted, writer_and_judge([summary(150)], [verdict_json("PASS")]))
+        client = get_sync_client(url=server_url)
+        thread_id = client.threads.create()["thread_id"]
+        data = make(tmp_path / f"{name}.pdf").read_bytes()
+        final = client.runs.wait(thread_id, GRAPH, input=_upload(f"{name}.pdf", data), context=context(model))
+        assert isinstance(final, dict) and final["result"]["status"] == "passed", name
+        prompts = json.dumps(model.requests)
+        assert len(model.requests) == 2 and "HIDDEN" not in HIDDEN and HIDDEN.split()[0] not in prompts, name
+        assert "judged without a human in the loop" in prompts, name  # the visible prose
+        assert "characters of text a reader cannot see" in final["result"]["left_out"], name
+        assert final["result"]["left_out"] in final["result"]["markdown"]
+
+
+def test_a_network_failure_reaches_the_caller_with_its_message(locked_server_url: str) -> None:
+    error = _error_of_run(locked_server_url, {"source": "http://no-such-host.invalid/paper.pdf"}, {"model": SCRIPTED})
+    assert "NetworkError" in error and "cannot resolve no-such-host.invalid" in error
+    # The issue's case: this name resolves to loopback on some machines (refused) and to nothing
+    # on others (a network failure); either way the caller reads why, not "internal error".
+    error = _error_of_run(locked_server_url, {"source": "http://localhost./paper.pdf"}, {"model": SCRIPTED})
+    assert "cannot resolve localhost." in error or "refusing to fetch http://localhost./paper.pdf" in error
+    assert "internal error" not in error.lower()

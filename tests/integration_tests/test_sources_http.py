@@ -3,7 +3,6 @@ fallback), plain URLs, and the limits: HTTP errors, timeouts, oversized download
 
 from __future__ import annotations
 
-import ipaddress
 import threading
 import time
 from collections.abc import Iterator
@@ -147,25 +146,72 @@ def test_a_locked_deployment_refuses_private_and_local_hosts(file_server: tuple[
         sources.fetch(sources.parse(url.format(port=base.rsplit(":", 1)[1])), access=LOCKED, max_bytes=10**6)
 
 
-def test_every_redirect_hop_is_checked(file_server: tuple[Path, str], monkeypatch: pytest.MonkeyPatch) -> None:
-    """The first hop passes as a public host (its resolution is faked); the redirect it answers
-    points at 127.0.0.1, and is refused before it is fetched."""
+PUBLIC = "93.184.216.34"  # a global address; no test ever connects to it
+
+
+@pytest.fixture
+def fake_dns(monkeypatch: pytest.MonkeyPatch) -> tuple[dict[str, list[str]], list[tuple[str, int]]]:
+    """Names ending in .test resolve to the answers queued for them (the last one repeats), and
+    a connection to PUBLIC reaches this machine's test server instead: a public host, with no
+    internet. Returns (the answers, every address a connection was opened to)."""
+    import socket
+
+    answers: dict[str, list[str]] = {}
+    connections: list[tuple[str, int]] = []
+    real_getaddrinfo, real_connect = socket.getaddrinfo, socket.create_connection
+
+    def getaddrinfo(host: str, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(host, str) and host.endswith(".test"):
+            queue = answers[host]
+            address = queue.pop(0) if len(queue) > 1 else queue[0]
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, 0))]
+        return real_getaddrinfo(host, *args, **kwargs)
+
+    def create_connection(address: tuple[str, int], *args: Any, **kwargs: Any) -> socket.socket:
+        connections.append(address)
+        host, port = address
+        return real_connect(("127.0.0.1" if host == PUBLIC else host, port), *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    monkeypatch.setattr(socket, "create_connection", create_connection)
+    return answers, connections
+
+
+def test_every_redirect_hop_is_checked(
+    file_server: tuple[Path, str], fake_dns: tuple[dict[str, list[str]], list[tuple[str, int]]]
+) -> None:
+    """The first hop is a public host; the redirect it answers points at 127.0.0.1, and is
+    refused before it is fetched."""
     folder, base = file_server
     (folder / "paper.md").write_text(paper_markdown())
-    real = sources.resolve
-    calls: list[str] = []
-
-    def first_public(host: str) -> list[Any]:
-        calls.append(host)
-        return [ipaddress.ip_address("93.184.216.34")] if len(calls) == 1 else real(host)
-
-    monkeypatch.setattr(sources, "resolve", first_public)
+    answers, connections = fake_dns
+    answers["papers.test"] = [PUBLIC]
+    port = int(base.rsplit(":", 1)[1])
     with pytest.raises(SourceError, match=r"refusing to fetch http://127\.0\.0\.1"):
-        sources.fetch(sources.parse(f"{base}/redirect?to={base}/paper.md"), access=LOCKED, max_bytes=10**6)
-    assert calls == ["127.0.0.1", "127.0.0.1"]  # checked before the first request and after the redirect
+        sources.fetch(
+            sources.parse(f"http://papers.test:{port}/redirect?to={base}/paper.md"), access=LOCKED, max_bytes=10**6
+        )
+    assert connections == [(PUBLIC, port)]  # the first hop only
     # The same chain, on a machine that allows private hosts, arrives.
     fetched = sources.fetch(sources.parse(f"{base}/redirect?to=/paper.md"), access=SERVED_HERE, max_bytes=10**6)
     assert fetched.data == paper_markdown().encode()
+
+
+def test_a_name_that_answers_public_then_loopback_never_reaches_loopback(
+    file_server: tuple[Path, str], fake_dns: tuple[dict[str, list[str]], list[tuple[str, int]]]
+) -> None:
+    """DNS rebinding: the name is resolved once, checked, and the connection goes to the address
+    that was checked, with the name kept in the Host header; a second lookup (loopback) never
+    happens."""
+    folder, base = file_server
+    (folder / "paper.md").write_text(paper_markdown())
+    answers, connections = fake_dns
+    answers["rebind.test"] = [PUBLIC, "127.0.0.1"]
+    port = int(base.rsplit(":", 1)[1])
+    fetched = sources.fetch(sources.parse(f"http://rebind.test:{port}/paper.md"), access=LOCKED, max_bytes=10**6)
+    assert fetched.data == paper_markdown().encode() and fetched.url == f"http://rebind.test:{port}/paper.md"
+    assert connections == [(PUBLIC, port)]
+    assert answers["rebind.test"] == ["127.0.0.1"]  # looked up once: the loopback answer is unused
 
 
 def test_a_redirect_to_another_scheme_is_refused(file_server: tuple[Path, str]) -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -114,3 +115,32 @@ def test_budget_leaves_room_for_the_paper_whatever_the_output_limit() -> None:
     assert budget.paper_budget(8192, 1024) == 8192 - 2048 - budget.PROMPT_OVERHEAD_TOKENS
     assert budget.paper_budget(8192, 8192) == 8192 - 4096 - budget.PROMPT_OVERHEAD_TOKENS
     assert budget.paper_budget(64_000, 8192) == 64_000 - 16_384 - budget.PROMPT_OVERHEAD_TOKENS
+
+
+def test_a_served_run_reads_the_types_papers_come_in_told_by_their_bytes() -> None:
+    import io
+    import zipfile
+
+    from paper_summarizer.documents.sources import Access, Fetched
+
+    served, user = Access.for_deployment(), Access.for_user()
+    pdf = Fetched(b"%PDF-1.7\n...", ".txt", "", "p")
+    assert served.check_type(pdf, "p.txt").extension == ".pdf" == user.check_type(pdf, "p.txt").extension
+    for name in ("p.md", "p.html", "p.txt", "p"):
+        doc = Fetched(b"# A paper\n\nText.", name.partition(".")[1] and "." + name.partition(".")[2], "", "p")
+        assert served.check_type(doc, name) is doc
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("word/document.xml", "<w:document/>")
+    docx = Fetched(archive.getvalue(), ".docx", "", "p")
+    assert served.check_type(docx, "p.docx") is docx
+    for name, refusal in [
+        ("p.zip", "p.zip is a ZIP archive; this deployment reads PDF, HTML, plain text, markdown and DOCX files"),
+        ("p.xlsx", "p.xlsx is a ZIP archive"),
+        ("p.epub", "p.epub is a .epub file; this deployment reads"),
+        ("p.txt", "p.txt is a .txt file"),  # a NUL in the first 8 KB: not text
+    ]:
+        data = archive.getvalue() if name in ("p.zip", "p.xlsx") else b"\0binary"
+        with pytest.raises(SourceError, match=re.escape(refusal)):
+            served.check_type(Fetched(data, "." + name.split(".")[1], "", "p"), name)
+    assert user.check_type(Fetched(b"\0binary", ".epub", "", "p"), "p.epub").extension == ".epub"  # the user's own

@@ -209,6 +209,7 @@ def test_a_served_graph_does_not_let_a_run_choose_the_server_that_gets_its_api_k
     upload = {"name": "paper.md", "content_base64": base64.b64encode(write_paper(tmp_path).read_bytes()).decode()}
     run_input = {"source": "paper.md", "upload": upload}
     hostile = Context(model="writer", evaluator_model="judge", min_words=100, base_url="http://collector.example/v1")
+    monkeypatch.setenv("PAPER_SUMMARIZER_ALLOWED_MODELS", "writer,judge")  # only the server is at stake here
     served = build_graph(InMemorySaver(), InMemoryStore(), access=Access.for_deployment())
     config: Any = {"configurable": {"thread_id": "t"}}
     with pytest.raises(BadInputError, match="does not let a run choose its model server"):
@@ -222,3 +223,39 @@ def test_a_served_graph_does_not_let_a_run_choose_the_server_that_gets_its_api_k
     monkeypatch.delenv(DEPLOYMENT_BASE_URL)
     monkeypatch.setenv(ALLOW_MODEL_URLS, "1")
     Access.for_deployment().check_model_url("http://anything.example/v1")  # consent, given by the deployment
+
+
+def test_a_served_run_may_lower_each_spending_field_and_never_raise_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The deployment's defaults are its ceilings unless it sets others; its own model is the
+    only one allowed unless it lists more. The CLI and the Python API run as the user: no
+    ceilings unless the environment sets them."""
+    from paper_summarizer.context import SPENDING
+    from paper_summarizer.documents.sources import Access
+    from paper_summarizer.errors import BadInputError
+    from paper_summarizer.nodes.shared import check_allowed, spending
+
+    monkeypatch.setenv("PAPER_SUMMARIZER_MODEL", "openai:gpt-4o-mini")
+    served = Access.for_deployment()
+    default = spending(Context())
+    for name in SPENDING:
+        lower = {name: 1}
+        check_allowed(Context(**lower), served)  # lowering is always fine
+        higher = {name: int(default[name] * 10)}
+        ceiling = f"{default[name]:.0f}" if default[name] == int(default[name]) else f"{default[name]:g}"
+        with pytest.raises(BadInputError, match=rf"^{name}=\S+ is over this deployment's ceiling of {ceiling} "):
+            check_allowed(Context(**higher), served)
+        check_allowed(Context(**higher), Access.for_user())  # the user's own money
+    with pytest.raises(BadInputError, match=r"model 'openai:gpt-4o-expensive' is not a model this deployment allows"):
+        check_allowed(Context(model="openai:gpt-4o-expensive"), served)
+    with pytest.raises(BadInputError, match=r"evaluator_model 'openai:gpt-5' is not a model"):
+        check_allowed(Context(evaluator_model="openai:gpt-5"), served)
+
+    monkeypatch.setenv("PAPER_SUMMARIZER_MAX_ITERATIONS_CEILING", "8")
+    monkeypatch.setenv("PAPER_SUMMARIZER_ALLOWED_MODELS", "openai:gpt-4o-mini, openai:gpt-5")
+    served = Access.for_deployment()
+    check_allowed(Context(max_iterations=8, evaluator_model="openai:gpt-5"), served)
+    over = r"max_iterations=9 is over .* of 8 \(PAPER_SUMMARIZER_MAX_ITERATIONS_CEILING\)"
+    with pytest.raises(BadInputError, match=over):
+        check_allowed(Context(max_iterations=9), served)
+    with pytest.raises(BadInputError, match="max_iterations=9"):
+        check_allowed(Context(max_iterations=9), Access.for_user())  # set for the user too
