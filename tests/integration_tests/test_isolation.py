@@ -16,7 +16,7 @@ import pytest
 
 from paper_summarizer.documents import worker
 from paper_summarizer.documents.limits import Limits
-from paper_summarizer.documents.sources import Fetched
+from paper_summarizer.documents.sources import Converted, Fetched
 from tests.conftest import SAMPLE_PAPER, start
 from tests.factories import summary
 from tests.scripted_server import ScriptedServer, verdict_json, writer_and_judge
@@ -91,13 +91,13 @@ def test_eight_real_pdfs_at_once_twenty_times_never_crash() -> None:
     papers = sorted((SHARED / "real").glob("*.pdf"), key=lambda p: p.stat().st_size)[:8]
     docs = [Fetched(p.read_bytes(), ".pdf", "", p.stem) for p in papers]
 
-    async def batch() -> list[tuple[str, str]]:
+    async def batch() -> list[Converted]:
         return await asyncio.gather(*(worker.aconvert(doc, doc.name) for doc in docs))
 
     first = asyncio.run(batch())
     for _ in range(19):
         assert asyncio.run(batch()) == first  # the same text every time: nothing corrupted it
-    assert all(len(markdown.split()) > 100 for markdown, _ in first)
+    assert all(len(markdown.split()) > 100 for markdown, _, _ in first)
 
 
 # Each hostile file ends within its limits with one line about the file, or converts (a cycle
