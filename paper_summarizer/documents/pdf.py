@@ -133,7 +133,7 @@ def convert_pdf(data: bytes, limits: Limits | None = None) -> Converted:
         )
     left_out = _left_out(hidden)
     if left_out:
-        log.warning("pdf: %s", left_out)
+        log.info("pdf: %s", left_out)  # the result, the footer and the CLI say it too
     return Converted(_tidy("\n\n".join(blocks)), title, left_out)
 
 

@@ -34,6 +34,7 @@ _STROKE_MODES = {pdfium_c.FPDF_TEXTRENDERMODE_STROKE, pdfium_c.FPDF_TEXTRENDERMO
 INVISIBLE, BACKGROUND, TINY, OUTSIDE = "invisible", "in the background colour", "under 2 pt", "outside the page"
 
 Matrix = tuple[float, float, float, float, float, float]
+Painted = tuple[Any, Matrix, int]  # a path, picture or shading, its form's matrix, its kind
 Box = tuple[float, float, float, float]  # left, bottom, right, top
 _IDENTITY: Matrix = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 
@@ -42,7 +43,7 @@ def hide(page: pypdfium2.PdfPage) -> Counter[str]:
     """Deactivate the page's hidden text objects; the characters left out, by reason."""
     crop = page.get_cropbox()
     hidden: dict[int, tuple[Any, str]] = {}
-    painted: list[_Painted] = []  # what later text may lie on
+    painted: list[Painted] = []  # what later text may lie on
     crop_box = (min(crop[0], crop[2]), min(crop[1], crop[3]), max(crop[0], crop[2]), max(crop[1], crop[3]))
     _walk(page, None, _IDENTITY, crop_box, hidden, painted)
     if not hidden:
@@ -64,41 +65,50 @@ def hide(page: pypdfium2.PdfPage) -> Counter[str]:
     return left_out
 
 
+_TEXT, _FORM, _IMAGE = pdfium_c.FPDF_PAGEOBJ_TEXT, pdfium_c.FPDF_PAGEOBJ_FORM, pdfium_c.FPDF_PAGEOBJ_IMAGE
+_PATH, _SHADING = pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_SHADING
+
+
 def _walk(
     page: pypdfium2.PdfPage,
     form: Any,
     outer: Matrix,
     crop: Box,
     hidden: dict[int, tuple[Any, str]],
-    painted: list[_Painted],
+    painted: list[Painted],
 ) -> None:
-    """Objects in drawing order; `outer` maps a form's space to the page's."""
-    count = pdfium_c.FPDFFormObj_CountObjects(form) if form else pdfium_c.FPDFPage_CountObjects(page)
+    """Objects in drawing order; `outer` maps a form's space to the page's. A paper's figures
+    hold tens of thousands of paths: each costs two calls here, and is looked at only when
+    white or invisible text is drawn after it."""
+    if form:
+        count, get_object = pdfium_c.FPDFFormObj_CountObjects(form), pdfium_c.FPDFFormObj_GetObject
+    else:
+        count, get_object, form = pdfium_c.FPDFPage_CountObjects(page), pdfium_c.FPDFPage_GetObject, page
+    get_type = pdfium_c.FPDFPageObj_GetType
     for index in range(count):
-        obj = pdfium_c.FPDFFormObj_GetObject(form, index) if form else pdfium_c.FPDFPage_GetObject(page, index)
-        kind = pdfium_c.FPDFPageObj_GetType(obj)
-        if kind == pdfium_c.FPDF_PAGEOBJ_FORM:
-            _walk(page, obj, _times(_matrix(obj), outer), crop, hidden, painted)
-        elif kind == pdfium_c.FPDF_PAGEOBJ_TEXT:
+        obj = get_object(form, index)
+        kind = get_type(obj)
+        if kind in (_PATH, _IMAGE, _SHADING):
+            painted.append((obj, outer, kind))
+        elif kind == _TEXT:
             reason = _why_unseen(obj, outer, crop, painted)
             if reason:
                 hidden[ctypes.cast(obj, ctypes.c_void_p).value or 0] = (obj, reason)
-        elif kind in (pdfium_c.FPDF_PAGEOBJ_IMAGE, pdfium_c.FPDF_PAGEOBJ_SHADING, pdfium_c.FPDF_PAGEOBJ_PATH):
-            painted.append(_Painted(obj, outer, kind))
+        elif kind == _FORM:
+            _walk(page, obj, _times(_matrix(obj), outer), crop, hidden, painted)
 
 
-def _why_unseen(obj: Any, outer: Matrix, crop: Box, painted: list[_Painted]) -> str:
+def _why_unseen(obj: Any, outer: Matrix, crop: Box, painted: list[Painted]) -> str:
     mode = pdfium_c.FPDFTextObj_GetTextRenderMode(obj)
     box = _transformed(_bounds(obj), outer)
     if mode in _INVISIBLE_MODES and not _over(box, painted, pictures_only=True):
         return INVISIBLE
     if box[2] <= crop[0] or box[0] >= crop[2] or box[3] <= crop[1] or box[1] >= crop[3]:
         return OUTSIDE
-    nominal = ctypes.c_float()
-    pdfium_c.FPDFTextObj_GetFontSize(obj, ctypes.byref(nominal))
+    pdfium_c.FPDFTextObj_GetFontSize(obj, _SIZE)
     _, _, c, d, _, _ = _times(_matrix(obj), outer)
     # The glyphs' height as drawn: the font size scaled by the text matrix and every form's.
-    if abs(nominal.value) * math.hypot(c, d) < MIN_READABLE_SIZE:
+    if abs(_SIZE.value) * math.hypot(c, d) < MIN_READABLE_SIZE:
         return TINY
     red, green, blue, alpha = _colour(obj, stroke=mode in _STROKE_MODES)
     if alpha <= TRANSPARENT:
@@ -108,33 +118,17 @@ def _why_unseen(obj: Any, outer: Matrix, crop: Box, painted: list[_Painted]) -> 
     return ""
 
 
-class _Painted:
-    """A picture, shading or path drawn before some text, looked at only when that text is white
-    or invisible (a paper's figures hold tens of thousands of paths)."""
-
-    def __init__(self, obj: Any, outer: Matrix, kind: int) -> None:
-        self.obj, self.outer, self.picture = obj, outer, kind == pdfium_c.FPDF_PAGEOBJ_IMAGE
-        self.path = kind == pdfium_c.FPDF_PAGEOBJ_PATH
-        self._box: Box | None = None
-
-    def box(self) -> Box:
-        if self._box is None:
-            self._box = _transformed(_bounds(self.obj), self.outer)
-        return self._box
-
-    def under(self, x: float, y: float, *, pictures_only: bool) -> bool:
-        if pictures_only and not self.picture:
-            return False
-        left, bottom, right, top = self.box()
-        inside = left <= x <= right and bottom <= y <= top
-        return inside and (not self.path or _fills_in_colour(self.obj))
-
-
-def _over(box: Box, painted: list[_Painted], *, pictures_only: bool) -> bool:
+def _over(box: Box, painted: list[Painted], *, pictures_only: bool) -> bool:
     """Whether the text's middle lies on something drawn before it: white text is read on a dark
     box or a picture (slides, figure labels); a scan's invisible OCR text, on its picture."""
     x, y = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-    return any(item.under(x, y, pictures_only=pictures_only) for item in painted)
+    for obj, outer, kind in painted:
+        if pictures_only and kind != _IMAGE:
+            continue
+        left, bottom, right, top = _transformed(_bounds(obj), outer)
+        if left <= x <= right and bottom <= y <= top and (kind != _PATH or _fills_in_colour(obj)):
+            return True
+    return False
 
 
 def _fills_in_colour(path: Any) -> bool:
@@ -146,18 +140,23 @@ def _fills_in_colour(path: Any) -> bool:
     return alpha > TRANSPARENT and min(red, green, blue) < NEAR_WHITE
 
 
+# Out-parameters, made once: a page has thousands of text objects, and PDFium runs one call at a
+# time in a process (see pdf.PDFIUM_LOCK).
+_RGBA = (ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint(), ctypes.c_uint())
+_LBRT = (ctypes.c_float(), ctypes.c_float(), ctypes.c_float(), ctypes.c_float())
+_SIZE, _MATRIX = ctypes.c_float(), pdfium_c.FS_MATRIX()
+
+
 def _colour(obj: Any, *, stroke: bool) -> tuple[int, int, int, int]:
-    channels = [ctypes.c_uint() for _ in range(4)]
     read = pdfium_c.FPDFPageObj_GetStrokeColor if stroke else pdfium_c.FPDFPageObj_GetFillColor
-    if not read(obj, *(ctypes.byref(c) for c in channels)):
+    if not read(obj, *_RGBA):
         return 0, 0, 0, 255  # a pattern or an unknown colour space: take it as seen
-    red, green, blue, alpha = (c.value for c in channels)
-    return red, green, blue, alpha
+    return _RGBA[0].value, _RGBA[1].value, _RGBA[2].value, _RGBA[3].value
 
 
 def _matrix(obj: Any) -> Matrix:
-    m = pdfium_c.FS_MATRIX()
-    if not pdfium_c.FPDFPageObj_GetMatrix(obj, ctypes.byref(m)):
+    m = _MATRIX
+    if not pdfium_c.FPDFPageObj_GetMatrix(obj, m):
         return _IDENTITY
     return (m.a, m.b, m.c, m.d, m.e, m.f)
 
@@ -170,9 +169,8 @@ def _times(inner: Matrix, outer: Matrix) -> Matrix:
 
 
 def _bounds(obj: Any) -> Box:
-    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
-    pdfium_c.FPDFPageObj_GetBounds(obj, *(ctypes.byref(v) for v in (left, bottom, right, top)))
-    return left.value, bottom.value, right.value, top.value
+    pdfium_c.FPDFPageObj_GetBounds(obj, *_LBRT)
+    return _LBRT[0].value, _LBRT[1].value, _LBRT[2].value, _LBRT[3].value
 
 
 def _transformed(box: Box, matrix: Matrix) -> Box:
