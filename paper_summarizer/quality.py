@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import functools
 import re
+import unicodedata
 from collections import Counter
+from typing import Any
 
+from paper_summarizer import evidence, reading
 from paper_summarizer.state import Check, NumberCheck
 
 MAX_VERBATIM_WORDS = 40
 MIN_DISTINCT_TRIGRAMS = 0.5
 MAX_TLDR_WORDS = 40
+MIN_SECTION_WORDS = 5  # fewer words of letters in a section's prose: empty ("TBD.", "...")
+_LETTER_WORD = re.compile(r"[^\W\d_]{2,}")
 TLDR = "**TL;DR:**"
 WRAPPER_TAGS = re.compile(r"</?\s*(RESPONSE|think|summary|paper)\s*>", re.IGNORECASE)
-_HEADING = re.compile(r"^(#{1,6})\s+\S")
 # Chinese, Japanese and Korean are written without spaces between words: each character is a
 # token, and counts as half a word (500 English words are about 1,000 CJK characters).
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\u1100-\u11ff\uf900-\ufaff"
@@ -57,38 +62,49 @@ def script_of(language: str) -> set[str]:
     return _LANGUAGE_SCRIPTS.get(language.strip().lower(), {"latin"})
 
 
-def gates(summary: str, paper: str, *, min_words: int, min_sections: int, language: str = "English") -> list[Check]:
+def gates(
+    summary: str, paper: str, *, min_words: int, min_sections: int, language: str = "English", paper_title: str = ""
+) -> list[Check]:
     """Every deterministic gate, passed or not, in a fixed order."""
-    return [
-        _word_count(summary, min_words),
-        _title(summary),
-        _tldr(summary),
-        _language(summary, language),
-        _sections(summary, min_sections),
-        _subsections(summary),
-        _empty_sections(summary),
+    return assess(
+        summary, paper, min_words=min_words, min_sections=min_sections, language=language, paper_title=paper_title
+    )[0]
+
+
+def assess(
+    summary: str, paper: str, *, min_words: int, min_sections: int, language: str = "English", paper_title: str = ""
+) -> tuple[list[Check], list[NumberCheck]]:
+    """(every gate, passed or not, in a fixed order; each number the summary states, with
+    whether its sentence's evidence in the paper states it). The gates read the summary as a
+    reader sees it (rendered markdown), never its source."""
+    view = reading.render(summary)
+    latin = script_of(language) == {"latin"}
+    numbers = grounding(summary, paper, language)
+    checks = [
+        _word_count(view, min_words),
+        _title(view),
+        _tldr(view),
+        _language(view, language),
+        _sections(view, min_sections),
+        _subsections(view),
+        _empty_sections(view),
         _wrapper_tags(summary),
-        _verbatim(summary, paper),
-        _repetition(summary),
+        _markup(view),
+        _verbatim(view, paper, latin),
+        _repetition(view, latin),
+        _numbers(numbers),
     ]
+    if paper:
+        checks += about_this_paper(view, paper, paper_title, language)
+    return checks, numbers
 
 
 def _check(name: str, problem: str) -> Check:
     return Check(name=name, passed=not problem, detail=problem or "ok")
 
 
-def _headings(summary: str) -> list[tuple[int, int, str]]:
-    """(line index, level, text) of each markdown heading."""
-    out = []
-    for i, line in enumerate(summary.splitlines()):
-        match = _HEADING.match(line.strip())
-        if match:
-            out.append((i, len(match.group(1)), line.strip()))
-    return out
-
-
-def _word_count(summary: str, min_words: int) -> Check:
-    n = word_count(re.sub(r"^#+\s*", "", summary, flags=re.MULTILINE))
+def _word_count(view: reading.Rendered, min_words: int) -> Check:
+    n = word_count(view.text())
     return _check("word_count", "" if n >= min_words else f"{n} words, needs at least {min_words}")
 
 
@@ -100,20 +116,23 @@ def tldr_of(summary: str) -> str:
     return ""
 
 
-def _tldr(summary: str) -> Check:
-    text = tldr_of(summary)
-    if not text:
+def _tldr(view: reading.Rendered) -> Check:
+    blocks = view.blocks
+    label = TLDR.strip("*")
+    if len(blocks) < 2 or blocks[1].kind != reading.PARAGRAPH or not blocks[1].text.startswith(label):
         return _check("tldr", f"no '{TLDR}' line right after the title")
+    text = blocks[1].text[len(label) :].strip()
     if len([s for s in _SENTENCE_END.split(text) if s.strip()]) > 1:
         return _check("tldr", "the TL;DR must be one sentence")
     n = word_count(text)
     return _check("tldr", "" if n <= MAX_TLDR_WORDS else f"the TL;DR has {n} words, at most {MAX_TLDR_WORDS}")
 
 
-def _language(summary: str, language: str) -> Check:
+def _language(view: reading.Rendered, language: str) -> Check:
     """The summary is in the script of the language asked for; English and other Latin-script
-    languages are told apart by the share of common English words."""
-    text = re.sub(r"`[^`]*`|\*\*TL;DR:\*\*", "", summary)
+    languages are told apart by the share of common English words; and sentence by sentence, a
+    language detector finds no run of sentences in another language."""
+    text = re.sub(r"`[^`]*`|TL;DR:", "", view.text())
     counts = {name: len(pattern.findall(text)) for name, pattern in SCRIPTS.items()}
     letters = sum(counts.values())
     if not letters:
@@ -131,21 +150,60 @@ def _language(summary: str, language: str) -> Check:
             return _check("language", "it does not read as English")
         if not is_english and english > 0.15:
             return _check("language", f"it reads as English, not {language}")
-    return _check("language", "")
+    return _check("language", _foreign_sentences(view, language))
 
 
-def _title(summary: str) -> Check:
-    lines = [line.strip() for line in summary.splitlines() if line.strip()]
-    titles = [h for h in _headings(summary) if h[1] == 1]
-    if not lines or not re.match(r"#\s+\S", lines[0]):
+# Sentences in another language than the summary's, beyond this share (and at least 2 of them),
+# fail the language gate; shorter sentences are too short to tell.
+MAX_FOREIGN_SHARE, MIN_DETECTED_WORDS = 0.1, 8
+_LANGID_CODES = {
+    "english": "en", "german": "de", "french": "fr", "spanish": "es", "italian": "it", "portuguese": "pt",
+    "dutch": "nl", "danish": "da", "swedish": "sv", "norwegian": "no", "polish": "pl", "czech": "cs",
+    "russian": "ru", "ukrainian": "uk", "chinese": "zh", "japanese": "ja", "korean": "ko", "turkish": "tr",
+}  # fmt: skip
+
+
+def _foreign_sentences(view: reading.Rendered, language: str) -> str:
+    code = _LANGID_CODES.get(language.strip().lower())
+    if not code:
+        return ""
+    sentences = [s for b in view.prose for s in evidence.sentences(b.text) if len(words(s)) >= MIN_DETECTED_WORDS]
+    foreign = [(s, found) for s in sentences if (found := _detect(s)) != code]
+    if len(foreign) >= 2 and len(foreign) > MAX_FOREIGN_SHARE * len(sentences):
+        sentence, found = foreign[0]
+        return (
+            f"{len(foreign)} of {len(sentences)} sentences are not in {language} (the first, in '{found}': "
+            f'"{sentence[:80]}"); write every sentence in {language}'
+        )
+    return ""
+
+
+def _detect(text: str) -> str:
+    return str(_language_identifier().classify(text)[0])
+
+
+@functools.cache
+def _language_identifier() -> Any:
+    """py3langid (BSD, its model in the wheel), kept to the languages a summary is asked in:
+    over all 97 it takes a sentence full of technical terms for Latin or Malay."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE)
+    identifier.set_languages(sorted(set(_LANGID_CODES.values())))
+    return identifier
+
+
+def _title(view: reading.Rendered) -> Check:
+    titles = [h for h in view.headings if h.level == 1]
+    if not view.blocks or view.blocks[0].kind != reading.HEADING or view.blocks[0].level != 1:
         return _check("title", "the first line must be a single '# ' title")
     if len(titles) > 1:
         return _check("title", f"{len(titles)} '# ' titles; use one title and '##' sections")
     return _check("title", "")
 
 
-def _sections(summary: str, min_sections: int) -> Check:
-    n = sum(1 for h in _headings(summary) if h[1] in (2, 3))
+def _sections(view: reading.Rendered, min_sections: int) -> Check:
+    n = sum(1 for h in view.headings if h.level in (2, 3))
     if n >= min_sections:
         return _check("sections", "")
     if n == 0:
@@ -153,25 +211,26 @@ def _sections(summary: str, min_sections: int) -> Check:
     return _check("sections", f"{n} section headings, needs at least {min_sections}")
 
 
-def _subsections(summary: str) -> Check:
+def _subsections(view: reading.Rendered) -> Check:
     """The seed's criterion asks for headings and subheadings: a `###` under some `##`."""
-    levels = [level for _, level, _ in _headings(summary)]
+    levels = [h.level for h in view.headings]
     nested = any(level == 3 and 2 in levels[:i] for i, level in enumerate(levels))
     return _check("subsections", "" if nested else "no '###' subsection under a '##' section; add at least one")
 
 
-def _empty_sections(summary: str) -> Check:
-    lines = summary.splitlines()
-    heads = _headings(summary)
+def _empty_sections(view: reading.Rendered) -> Check:
+    """A section whose prose (its subsections' included) is under MIN_SECTION_WORDS words of
+    letters: empty, "TBD." or "..."; code does not count."""
+    blocks = view.blocks
     empty = []
-    for n, (i, level, text) in enumerate(heads):
-        end = next((j for j, lv, _ in heads[n + 1 :] if lv <= level), len(lines))
-        body = [
-            line for k, line in enumerate(lines[i + 1 : end], i + 1)
-            if line.strip() and not any(k == j for j, _, _ in heads)
-        ]  # fmt: skip
-        if not body:
-            empty.append(text)
+    for n, block in enumerate(blocks):
+        if block.kind != reading.HEADING or block.level == 1:
+            continue
+        end = next((k for k in range(n + 1, len(blocks)) if blocks[k].kind == reading.HEADING
+                    and blocks[k].level <= block.level), len(blocks))  # fmt: skip
+        body = " ".join(b.text for b in blocks[n + 1 : end] if b.kind == reading.PARAGRAPH)
+        if len(_LETTER_WORD.findall(body)) < MIN_SECTION_WORDS:
+            empty.append("#" * block.level + " " + block.text)
     return _check("empty_sections", "empty sections: " + "; ".join(empty) if empty else "")
 
 
@@ -180,11 +239,21 @@ def _wrapper_tags(summary: str) -> Check:
     return _check("wrapper_tags", "leftover tags: " + " ".join(tags) if tags else "")
 
 
-def _verbatim(summary: str, paper: str) -> Check:
-    tokens = words(summary)
+def _markup(view: reading.Rendered) -> Check:
+    if not view.html:
+        return _check("markup", "")
+    first = re.sub(r"\s+", " ", view.html[0])[:60]
+    return _check(
+        "markup",
+        f"raw HTML or an HTML comment ({first!r}): a reader does not see it, so it may not carry text; remove it",
+    )
+
+
+def _verbatim(view: reading.Rendered, paper: str, latin: bool) -> Check:
+    tokens = words(reading.plain(view.text(), latin=latin))
     cjk = sum(1 for t in tokens if _IS_CJK.match(t))
     limit = MAX_VERBATIM_WORDS * (2 if cjk > len(tokens) / 2 else 1)  # a CJK token is half a word
-    run = longest_shared_run(tokens, words(paper), limit + 1)
+    run = longest_shared_run(tokens, _paper_words(paper), limit + 1)
     if len(run) <= limit:
         return _check("verbatim", "")
     quote = " ".join(run[:12])
@@ -192,6 +261,11 @@ def _verbatim(summary: str, paper: str) -> Check:
         "verbatim",
         f'copies {len(run)} consecutive words from the paper ("{quote} …"); say it in your own words',
     )
+
+
+@functools.lru_cache(maxsize=8)
+def _paper_words(paper: str) -> list[str]:
+    return words(reading.plain(paper))
 
 
 def longest_shared_run(a: list[str], b: list[str], k: int) -> list[str]:
@@ -216,7 +290,8 @@ def longest_shared_run(a: list[str], b: list[str], k: int) -> list[str]:
     return best
 
 
-def _repetition(summary: str) -> Check:
+def _repetition(view: reading.Rendered, latin: bool) -> Check:
+    summary = reading.plain("\n".join(b.text for b in view.blocks), latin=latin)
     sentences = [
         " ".join(words(s)) for s in re.split(r"(?<=[.!?])\s+|(?<=[。！？])|\n+", summary) if len(words(s)) >= 5
     ]
@@ -232,42 +307,251 @@ def _repetition(summary: str) -> Check:
     return _check("repetition", "")
 
 
-# --- grounding: numbers must come from the paper -------------------------------------------
-
-_NUMBER = re.compile(
-    r"(?<![\w.])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
-    r"(?:\s?(?P<unit>%|×|x\b|percent\b|times\b|[kKMB]\b|billion\b|million\b))?"
-    r"(?:\s+(?P<word>[A-Za-z][A-Za-z\-]{2,}))?"
-)
-_UNIT_CLASS = {"%": "%", "percent": "%", "×": "×", "x": "×", "times": "×"}
-_STOP = {"and", "the", "for", "with", "from", "than", "that", "was", "were", "are", "which"}
+# --- numbers: each stated in its own sentence's evidence --------------------------------------
 
 
-def _normal(num: str) -> str:
-    num = num.replace(",", "")
-    return num.rstrip("0").rstrip(".") if "." in num else num
-
-
-def grounding(summary: str, paper: str) -> list[NumberCheck]:
-    """Each number the summary states, and whether the paper states it with the same unit."""
-    paper_hits: dict[str, list[tuple[str, str, int]]] = {}
-    for m in _NUMBER.finditer(paper):
-        unit = _UNIT_CLASS.get((m.group("unit") or "").lower(), "")
-        paper_hits.setdefault(_normal(m.group("num")), []).append((unit, "", m.start()))
-    low_paper = paper.lower()
+def grounding(summary: str, paper: str, language: str = "English") -> list[NumberCheck]:
+    """Each number the summary states (titles and headings included, spelled-out ones too), and
+    whether the passages of the paper that its sentence is about state it. A summary in another
+    language than the paper's cannot be matched word for word: there a number counts as stated
+    when the paper states it anywhere."""
+    view = reading.render(summary)
+    index = evidence.index(paper)
+    same_language = _same_language(paper, language)
+    whole = [evidence.Passage("", paper)]
     results: list[NumberCheck] = []
-    for line in summary.splitlines():
-        if line.lstrip().startswith("#"):
-            continue  # heading numbers are section numbering, not claims
-        for m in _NUMBER.finditer(line):
-            num, raw_unit = m.group("num"), (m.group("unit") or "")
-            unit = _UNIT_CLASS.get(raw_unit.lower(), "")
-            if not unit and len(num.replace(",", "").replace(".", "")) < 2:
-                continue  # "3 sections", "2 models": too common to check usefully
-            word = (m.group("word") or "").lower()
-            hits = [h for h in paper_hits.get(_normal(num), []) if not unit or h[0] == unit]
-            if hits and word and word not in _STOP and not unit:
-                stem = word[:5]
-                hits = [h for h in hits if stem in low_paper[max(0, h[2] - 80) : h[2] + 80]]
-            results.append(NumberCheck(number=num + raw_unit, context=m.group(0).strip(), found=bool(hits)))
+    for block in view.prose:
+        for sentence in evidence.sentences(block.text):
+            stated = evidence.numbers(sentence, language, claims=True)
+            if not stated:
+                continue
+            passages = index.evidence(sentence) if same_language else whole
+            for number in stated:
+                # A sentence may state several facts: the words around the number find its own
+                # passages too.
+                own = (
+                    index.evidence(evidence.around(sentence, number, language)) + index.holding(number)
+                    if same_language
+                    else []
+                )
+                found = evidence.supported(number, sentence, passages + own, language)
+                results.append(NumberCheck(number=number.shown, context=sentence, found=found))
     return results
+
+
+def _numbers(numbers: list[NumberCheck]) -> Check:
+    missing = [n for n in numbers if not n["found"]]
+    if not missing:
+        return _check("numbers", "")
+    shown = "; ".join(f'{n["number"]} in "{n["context"][:120]}"' for n in missing[:4])
+    return _check(
+        "numbers",
+        f"{len(missing)} number(s) not stated where the paper discusses what the sentence says: {shown}. "
+        "Correct each such sentence from the paper, or remove it",
+    )
+
+
+def _same_language(paper: str, language: str) -> bool:
+    return _LANGID_CODES.get(language.strip().lower(), "") == _paper_language(paper)
+
+
+@functools.lru_cache(maxsize=8)
+def _paper_language(paper: str) -> str:
+    return _detect(paper[:5000]) if paper.strip() else "en"
+
+
+# --- about this paper -----------------------------------------------------------------------------
+
+# Words that carry no topic. Short words are left out anyway (under 4 letters).
+_COMMON_WORDS = (
+    "about above after again also although among another because been before being below between both "
+    "could does doing down during each either even every first from further have having here however "
+    "into itself just less more most much must neither only other over same should since some such than "
+    "that their them then there these they this those through thus under until very were what when where "
+    "which while whom whose will with within without would your paper papers authors author summary "
+    "study work show shows shown find finds found result results approach method methods propose proposes "
+    "proposed present presents describe describes main well used uses using based make makes made "
+    "new important many several"
+)
+_COMMON = set(_COMMON_WORDS.split())
+# Capitalized words a summary may use that no paper needs to contain.
+_GENERIC_CAPITALIZED = {
+    "TL", "DR", "I", "English", "Why", "What", "How", "When", "Where", "Which", "Who", "However", "Although",
+    "Because", "Section", "Figure", "Table", "Appendix", "Overall", "Finally", "First", "Second", "Third",
+}  # fmt: skip
+MIN_ON_TOPIC = 0.6  # share of the summary's content words that occur in the paper
+MAX_FILLER = 0.25  # share of the summary's words in sentences not about the paper
+MIN_COVERAGE = 0.5  # share of the abstract's key numbers and key terms the summary carries
+
+
+def about_this_paper(view: reading.Rendered, paper: str, paper_title: str, language: str) -> list[Check]:
+    """Checks that the summary is of this paper: its title, its words, its names, its results.
+    When it is in another language than the paper, only what does not translate is compared:
+    the names (numbers are checked by `grounding`)."""
+    if not _same_language(paper, language):
+        return [_names(view, paper)]
+    return [
+        _title_names_paper(view, paper, paper_title),
+        _on_topic(view, paper),
+        _names(view, paper),
+        _filler(view, paper),
+        _coverage(view, paper),
+    ]
+
+
+def _content_words(text: str) -> list[str]:
+    return [w for w in words(text) if len(w) >= 4 and w.isalpha() and w not in _COMMON]
+
+
+def _stem(word: str) -> str:
+    return word[:6]
+
+
+@functools.lru_cache(maxsize=8)
+def _paper_stems(paper: str) -> frozenset[str]:
+    return frozenset(_stem(w) for w in words(reading.plain(paper)))
+
+
+def _title_names_paper(view: reading.Rendered, paper: str, paper_title: str) -> Check:
+    """Most of the summary title's content words are in the paper's title, or in its opening
+    words, where the title stands (a converter may take a running header for the title)."""
+    if not view.blocks or view.blocks[0].level != 1:
+        return _check("title_names_paper", "")
+    title = view.blocks[0].text
+    asked = {_stem(w) for w in _content_words(reading.plain(title))}
+    opening = {_stem(w) for w in _content_words(reading.plain(paper_title + " " + " ".join(paper.split()[:80])))}
+    if not asked or len(asked & opening) >= len(asked) / 2:
+        return _check("title_names_paper", "")
+    return _check(
+        "title_names_paper",
+        f"the title {title!r} does not name this paper ({paper_title!r}); use the paper's own title words",
+    )
+
+
+def _on_topic(view: reading.Rendered, paper: str) -> Check:
+    content = _content_words(reading.plain(view.text()))
+    if len(content) < 20:
+        return _check("on_topic", "")
+    stems = _paper_stems(paper)
+    share = sum(1 for w in content if _stem(w) in stems) / len(content)
+    if share >= MIN_ON_TOPIC:
+        return _check("on_topic", "")
+    return _check(
+        "on_topic",
+        f"only {share:.0%} of the summary's content words occur in the paper: it is not a summary of this paper",
+    )
+
+
+_NAME = re.compile(r"(?<![\w.])([A-Z][\w]*(?:[-'][A-Z][\w]*)?)(?![\w])")
+
+
+def _names(view: reading.Rendered, paper: str) -> Check:
+    """Capitalized words inside sentences (people, places, venues, systems) must occur in the
+    paper: an invented author, venue or affiliation fails."""
+    plain_paper = _folded(paper)
+    missing: list[str] = []
+    for block in view.prose:
+        if block.kind == reading.HEADING:
+            continue
+        for sentence in evidence.sentences(re.sub(r"^TL;DR:\s*", "", block.text)):
+            for m in _NAME.finditer(sentence):
+                name = m.group(1)
+                if m.start() == 0 or name in _GENERIC_CAPITALIZED or name in missing:
+                    continue
+                folded = _folded(name).strip()
+                # A PDF may garble a name's accents ("Lemaˆı ˆıtre"): its first letters will do.
+                if folded not in plain_paper and (len(folded) < 5 or f" {folded[:5]}" not in plain_paper):
+                    missing.append(name)
+    if not missing:
+        return _check("names", "")
+    return _check(
+        "names",
+        f"names not in the paper: {', '.join(missing[:6])}; name only the people, places, venues and "
+        "systems the paper names",
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _folded(text: str) -> str:
+    """Lower case without accents, however a PDF set them ("Lemaˆıtre" is "Lemaître")."""
+    decomposed = unicodedata.normalize("NFKD", reading.plain(text)).replace("ı", "i")
+    kept = "".join(ch for ch in decomposed if unicodedata.category(ch) not in ("Mn", "Sk", "Lm")).lower()
+    return " " + re.sub(r"[^\w]+", " ", kept)
+
+
+def _filler(view: reading.Rendered, paper: str) -> Check:
+    """Sentences with almost none of the paper's words are generic filler, not findings."""
+    stems = _paper_stems(paper)
+    total = filler = 0
+    example = ""
+    for block in view.prose:
+        if block.kind == reading.HEADING:
+            continue
+        for sentence in evidence.sentences(block.text):
+            n = len(words(sentence))
+            total += n
+            content = _content_words(reading.plain(sentence))
+            if len(content) >= 3 and sum(1 for w in content if _stem(w) in stems) / len(content) < 0.4:
+                filler += n
+                example = example or sentence
+    if total and filler / total > MAX_FILLER:
+        return _check(
+            "filler",
+            f'{filler} of {total} words are in sentences not about the paper (e.g. "{example[:80]}"); '
+            "replace them with what the paper did and found",
+        )
+    return _check("filler", "")
+
+
+def _coverage(view: reading.Rendered, paper: str) -> Check:
+    """The summary carries most of the abstract's key numbers and key terms."""
+    keys = _abstract_keys(paper)
+    if keys is None:
+        return _check("coverage", "")
+    numbers, terms = keys
+    text = reading.plain(view.text())
+    missing: list[str] = []
+    if len(numbers) >= 2:
+        stated = {n.value for n in evidence.numbers(text)}
+        absent = [n for n in numbers if n not in stated]
+        if len(absent) > (1 - MIN_COVERAGE) * len(numbers):
+            missing.append("its numbers " + ", ".join(absent[:6]))
+    stems = {_stem(w) for w in words(text)}
+    absent_terms = [t for t in terms if _stem(t) not in stems]
+    if len(absent_terms) > (1 - MIN_COVERAGE) * len(terms):
+        missing.append("its terms " + ", ".join(absent_terms[:6]))
+    if not missing:
+        return _check("coverage", "")
+    return _check("coverage", "leaves out most of the abstract's key results (" + "; ".join(missing) + ")")
+
+
+_ABSTRACT = re.compile(
+    r"(?:^#+\s*abstract\b[^\n]*\n|^\s*(?:abstract|ABSTRACT)\b[.:—-]?\s*)(?P<text>.*?)(?=^#|\n\s*\n|\Z)",
+    re.IGNORECASE | re.MULTILINE | re.DOTALL,
+)
+
+
+@functools.lru_cache(maxsize=8)
+def _abstract_keys(paper: str) -> tuple[tuple[str, ...], tuple[str, ...]] | None:
+    """(the abstract's result numbers, its 8 content words most frequent across the paper), or
+    None for a paper without a recognisable abstract. Result numbers: percentages, multiples,
+    decimals and counts of 10 or more, not years (small integers are list and affiliation marks)."""
+    match = _ABSTRACT.search(paper)
+    if not match or len(match.group("text").split()) < 15:
+        return None
+    abstract = match.group("text")
+    numbers = tuple(
+        dict.fromkeys(
+            n.value for n in evidence.numbers(abstract)
+            if (n.unit or "." in n.value or float(n.value) >= 10) and not n.value.startswith("0")
+            and not _is_year(n.value)
+        )
+    )  # fmt: skip
+    paper_counts = Counter(_stem(w) for w in _content_words(paper))
+    candidates = dict.fromkeys(_content_words(abstract))
+    terms = tuple(sorted(candidates, key=lambda w: -paper_counts[_stem(w)])[:8])
+    return numbers, terms
+
+
+def _is_year(value: str) -> bool:
+    return value.isdigit() and 1900 <= int(value) <= 2100

@@ -88,11 +88,23 @@ def prose(n_words: int, seed: int = 0) -> str:
     return " ".join(s[0].upper() + s[1:] + "." for s in sentences)
 
 
-def summary(n_words: int = 120, sections: int = 3, title: str = "A Clear Summary", seed: int = 1) -> str:
-    """A summary that passes every gate: a title, a TL;DR, `##` sections, the last with a `###`
-    subsection."""
+SECTIONS = ["The problem", "The approach", "The results", "The limits", "Why it matters", "What comes next"]
+# A sentence of the factory paper's abstract results, in other words: a summary that leaves out
+# the paper's results does not pass.
+FINDINGS = "Gates rejected 46% of drafts, cut judge tokens by 38% and made judging 4× cheaper."
+TITLE = "Gated Judges for Summaries: A Clear Summary"
+
+
+def summary(n_words: int = 120, sections: int = 3, title: str = TITLE, seed: int = 1) -> str:
+    """A summary of `paper_markdown()` that passes every gate: a title naming the paper, a TL;DR,
+    named `##` sections (the first with the paper's results), the last with a `###` subsection."""
     per = max(1, n_words // (sections + 1))
-    body = "\n\n".join(f"## Part {i + 1}\n\n{prose(per, seed * 100 + i)}" for i in range(sections))
+    body = "\n\n".join(
+        f"## {SECTIONS[i % len(SECTIONS)]}{' ' + _VOCAB[i] if i >= len(SECTIONS) else ''}\n\n"
+        + (FINDINGS + " " if i == 0 else "")
+        + prose(per, seed * 100 + i)
+        for i in range(sections)
+    )
     detail = f"### Details\n\n{prose(n_words - per * sections, seed * 100 + 99)}"
     tldr = f"**TL;DR:** The paper shows that the {_VOCAB[seed % len(_VOCAB)]} gates make judging cheaper."
     return f"# {title}\n\n{tldr}\n\n{body}\n\n{detail}\n"

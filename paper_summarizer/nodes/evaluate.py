@@ -38,10 +38,14 @@ async def evaluate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     attempt = state["attempts"][-1]
     summary = state.get("summary", "")
     full_text = await library.text(store, state["paper"])
-    gates = quality.gates(
-        summary, full_text, min_words=ctx.min_words, min_sections=ctx.min_sections, language=ctx.language
+    gates, numbers = quality.assess(
+        summary,
+        full_text,
+        min_words=ctx.min_words,
+        min_sections=ctx.min_sections,
+        language=ctx.language,
+        paper_title=state["paper"]["title"],
     )
-    numbers = quality.grounding(summary, full_text)
     if not all(g["passed"] for g in gates):
         verdict = verdicts.from_gates(gates, numbers, empty=not summary.strip())
         return {"attempts": [{"round": attempt["round"], "verdict": verdict}]}

@@ -13,7 +13,7 @@ import pytest
 
 from paper_summarizer import Context, history, resume, summarize
 from tests.conftest import start
-from tests.factories import summary
+from tests.factories import TITLE, summary
 from tests.scripted_server import Reply, ScriptedServer, role_of, verdict_json, writer_and_judge
 
 
@@ -36,7 +36,7 @@ def test_pass_on_round_two_with_feedback_in_the_next_prompt(
     assert server.roles() == ["writer", "reviewer", "writer", "reviewer"]
     round_two = server.requests[2]["messages"][-1]["content"]
     assert "Define the word gate." in round_two
-    assert result.summary_path is not None and result.summary_path.read_text().startswith("# A Clear Summary")
+    assert result.summary_path is not None and result.summary_path.read_text().startswith(f"# {TITLE}")
     assert "judged by openai:scripted" in result.summary_path.read_text()
     report = json.loads(result.report_path.read_text())  # type: ignore[union-attr]
     assert [a["verdict"]["evaluation"] for a in report["attempts"]] == ["NEEDS_IMPROVEMENT", "PASS"]

@@ -16,7 +16,7 @@ from langgraph_sdk import get_sync_client
 from langgraph_sdk.client import SyncLangGraphClient
 
 from tests.conftest import REPO, start
-from tests.factories import paper_markdown, summary
+from tests.factories import TITLE, paper_markdown, summary
 from tests.langgraph_dev import LanggraphDevUnavailable, running_langgraph_dev
 from tests.scripted_server import ScriptedServer, request_of, verdict_json, writer_and_judge
 
@@ -91,7 +91,7 @@ def test_run_to_pass_then_read_state_and_history(
     assert result["summary"] == summary(150, seed=2).strip()
     assert result["markdown"].startswith(result["summary"]) and "judged by openai:scripted" in result["markdown"]
     state = client.threads.get_state(thread["thread_id"])
-    assert state["next"] == [] and state["values"]["summary"].startswith("# A Clear Summary")
+    assert state["next"] == [] and state["values"]["summary"].startswith(f"# {TITLE}")
     assert state["values"]["paper"]["title"] == "Gated Judges for Summaries"
     history = client.threads.get_history(thread["thread_id"], limit=50)
     rounds_seen = [len(h["values"].get("attempts") or []) for h in history]

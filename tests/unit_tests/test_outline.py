@@ -16,7 +16,7 @@ from pydantic import Field
 from paper_summarizer import models, outline, quality
 from paper_summarizer.context import Context
 from paper_summarizer.graph import build_graph
-from tests.factories import paper_markdown, prose, write_paper
+from tests.factories import FINDINGS, paper_markdown, prose, write_paper
 from tests.graph_runs import state_of, stream_updates
 from tests.scripted_server import request_of, verdict_json
 
@@ -41,6 +41,8 @@ class SectionFake(BaseChatModel):
                 f"### Stray heading\n{prose(60, len(heading) * 7 + len(self.prompts))} This part is about {heading}. "
                 "The method is 99.5% accurate. Every section says this sentence once too often."
             )
+            if "Gates rejected 46%" in last:  # the part it summarizes holds the paper's results
+                reply += " " + FINDINGS
         return ChatResult(generations=[ChatGeneration(message=AIMessage(reply))])
 
 
@@ -78,4 +80,5 @@ def test_a_small_model_writes_each_section_from_its_part_and_code_keeps_it_hones
     assert "Stray heading" not in summary
     method = next(p for p in fake.prompts if '"Method"' in p)
     assert "Gates rejected 46%" not in method  # a section reads its own part, not the whole paper
-    assert all(g["passed"] for g in quality.gates(summary, paper_markdown(), min_words=100, min_sections=3))
+    failing = [g for g in quality.gates(summary, paper_markdown(), min_words=100, min_sections=3) if not g["passed"]]
+    assert failing == []

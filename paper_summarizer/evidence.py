@@ -1,0 +1,209 @@
+"""Each sentence of a summary with its evidence: the few passages of the paper that best match
+it (BM25 over paragraphs that carry their section heading), and the numbers in both, spelled-out
+numbers included. A number is supported only when the sentence's own evidence states it: a
+number that occurs in the paper but belongs elsewhere ("55" for a result that was 31) is not.
+
+Pure functions of text; the paper's index is built once per paper text in a process."""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+EVIDENCE_PASSAGES = 5
+PASSAGE_WORDS = 120  # long paragraphs are cut into windows of about this many words
+# Languages text2num reads spelled-out numbers in, by the names a Context uses.
+_TEXT2NUM = {
+    "english": "en", "french": "fr", "spanish": "es", "portuguese": "pt", "german": "de",
+    "dutch": "nl", "danish": "da", "italian": "it",
+}  # fmt: skip
+_NUMBER = re.compile(
+    r"(?<![\w.,])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)(?![\w])"
+    r"(?:\s?(?P<unit>%|×|x\b|percent\b|per\s?cent\b|times\b|fold\b|pp\b))?"
+)
+_FORMULA = re.compile(r"[+\-−=/^*<>]\s?$")
+_ORDINAL = re.compile(r"(?<![\w.])\d+(?:st|nd|rd|th)\b")
+_UNIT_CLASS = {"%": "%", "percent": "%", "per cent": "%", "percent.": "%", "×": "×", "x": "×", "times": "×"}
+_SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[^a-z])|(?<=[。！？])")
+
+
+@dataclass(frozen=True)
+class Passage:
+    section: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Number:
+    value: str  # normalized: no thousands separators, no trailing zeros after the point
+    unit: str  # "%", "×" or ""
+    shown: str  # as written
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE.split(text) if s.strip()]
+
+
+def numbers(text: str, language: str = "English", *, claims: bool = False) -> list[Number]:
+    """The numbers `text` states, spelled-out ones too ("forty-two percent", "nine in ten"),
+    without ordinals ("1st"). `claims`: the text is a summary's, whose formulas are not claims."""
+    text = _ORDINAL.sub(" ", _digits(text, language))
+    found = []
+    for m in _NUMBER.finditer(text):
+        if claims and _FORMULA.search(text[max(0, m.start() - 3) : m.start()]):
+            continue  # a summary's "K + 1", "n/2": part of a formula, not a quantity it claims
+        unit = re.sub(r"\s", "", (m.group("unit") or "").lower())
+        found.append(Number(_normal(m.group("num")), _UNIT_CLASS.get(unit, ""), m.group(0).strip()))
+    return found
+
+
+def _digits(text: str, language: str) -> str:
+    code = _TEXT2NUM.get(language.strip().lower())
+    if not code:
+        return text
+    from text_to_num import alpha2digit
+
+    # threshold 2: "one" stays a word ("one of the methods"); "two" and up become numbers.
+    return str(alpha2digit(text, code, threshold=2))
+
+
+def _normal(num: str) -> str:
+    num = num.replace(",", "")
+    if num.startswith("."):
+        num = "0" + num  # ".5" as statisticians write it
+    return num.rstrip("0").rstrip(".") if "." in num else num
+
+
+def supported(number: Number, sentence: str, evidence: list[Passage], language: str = "English") -> bool:
+    """Whether one of the passages states the number, with the same unit or none (a table's
+    column may carry the unit in its header), about what the sentence says: some of the words
+    next to the number in the passage (those nearer to it than to any other number) are in the
+    sentence. "Gates rejected 38% of drafts" is not supported by "Gates rejected 46% of drafts
+    and cut judge tokens by 38%"."""
+    said = [w.lower() for w in _WORD.findall(_digits(sentence, language)) if w.lower() not in _FUNCTION_WORDS]
+    for passage in evidence:
+        for stated in _passage_numbers(passage.text, language):
+            if not _same(number, stated):
+                continue
+            beside = _beside(passage.text, stated, language)
+            # A table's cells stand beside other numbers, not words: nothing to compare there.
+            if len(beside) < 2 or any(_kin(a, b) for a in beside for b in said):
+                return True
+    return False
+
+
+def _same(asked: Number, stated: Number) -> bool:
+    return stated.value == asked.value and (not asked.unit or stated.unit in (asked.unit, ""))
+
+
+def _kin(a: str, b: str) -> bool:
+    """Two words of one family: "fit" and "fitting", "rates" and "rated", "R2" and "r2"."""
+    short, long = sorted((a, b), key=len)
+    return long.startswith(short) if len(short) < 4 else short[:4] == long[:4]
+
+
+@functools.lru_cache(maxsize=4096)
+def _passage_numbers(text: str, language: str) -> tuple[Number, ...]:
+    return tuple(numbers(text, language))
+
+
+NEAR_WORDS = 6  # words on each side of a number that say what it is about
+_WORD = re.compile(r"[^\W\d_]{3,}|[A-Za-z]+\d+[A-Za-z\d]*")
+_FUNCTION_TEXT = (
+    "the and for with from than that this was were are which has had have its into onto over about "
+    "per our their his her they them these those then also only more less most each both such when while "
+    "after before by of in on at to as or an be is it we"
+)
+_FUNCTION_WORDS = frozenset(_FUNCTION_TEXT.split())
+
+
+def around(sentence: str, number: Number, language: str, words: int = 10) -> str:
+    """The words of `sentence` around `number`: what a search for its passage should match."""
+    text = _digits(sentence, language)
+    for m in _NUMBER.finditer(text):
+        if _normal(m.group("num")) == number.value:
+            before = text[: m.start()].split()[-words:]
+            after = text[m.end() :].split()[:words]
+            return " ".join([*before, m.group(0), *after])
+    return sentence
+
+
+def _beside(text: str, number: Number, language: str, tight: bool = False) -> frozenset[str]:
+    """The content words beside each place `text` states `number`: up to NEAR_WORDS
+    on each side, and none nearer to the next number than to this one."""
+    text = _ORDINAL.sub(" ", _digits(text, language))
+    marks = list(_NUMBER.finditer(text))
+    stems: set[str] = set()
+    for i, m in enumerate(marks):
+        if _normal(m.group("num")) != number.value:
+            continue
+        start = max((marks[i - 1].end() + m.start()) // 2 if i and tight else 0, m.start() - 80)
+        end = min((m.end() + marks[i + 1].start()) // 2 if i + 1 < len(marks) and tight else len(text), m.end() + 80)
+        before = _WORD.findall(text[start : m.start()])[-NEAR_WORDS:]
+        after = _WORD.findall(text[m.end() : end])[:NEAR_WORDS]
+        stems |= {w.lower() for w in before + after if w.lower() not in _FUNCTION_WORDS}
+    return frozenset(stems)
+
+
+class Index:
+    """The paper's passages, searchable by BM25."""
+
+    def __init__(self, paper: str) -> None:
+        import bm25s
+
+        self.passages = passages(paper)
+        self.retriever = bm25s.BM25()
+        if self.passages:
+            texts = [f"{p.section} {p.text}" for p in self.passages]
+            tokens = bm25s.tokenize(texts, stopwords="en", show_progress=False)
+            self.retriever.index(tokens, show_progress=False)
+
+    def holding(self, number: Number, most: int = 3) -> list[Passage]:
+        """The passages that state `number`, when at most `most` do: a number that specific is
+        found where it stands, even in a table that no words match."""
+        found = [
+            p for p in self.passages
+            if any(n.value == number.value and n.unit == number.unit for n in _passage_numbers(p.text, "English"))
+        ]  # fmt: skip
+        return found if len(found) <= most else []
+
+    def evidence(self, sentence: str, k: int = EVIDENCE_PASSAGES) -> list[Passage]:
+        import bm25s
+
+        if not self.passages:
+            return []
+        query = bm25s.tokenize([sentence], stopwords="en", show_progress=False)
+        if not query.vocab:
+            return []
+        k = min(k, len(self.passages))
+        found, scores = self.retriever.retrieve(query, k=k, show_progress=False)
+        return [self.passages[int(i)] for i, score in zip(found[0], scores[0], strict=True) if score > 0]
+
+
+@functools.lru_cache(maxsize=8)
+def index(paper: str) -> Index:
+    """The paper's index, built once per text in this process (each round judges the same paper)."""
+    return Index(paper)
+
+
+def passages(paper: str) -> list[Passage]:
+    """Paragraphs of the paper's markdown, each with its section heading; long ones in windows."""
+    out: list[Passage] = []
+    section = ""
+    for block in re.split(r"\n\s*\n", paper):
+        block = block.strip()
+        if not block:
+            continue
+        if block.startswith("#"):
+            heading, _, rest = block.partition("\n")
+            section = heading.lstrip("#").strip()
+            block = rest.strip()
+            if not block:
+                continue
+        tokens = block.split()
+        for start in range(0, len(tokens), PASSAGE_WORDS):
+            # Windows overlap by a sixth, so a sentence cut at a window's edge is whole in one.
+            window = tokens[max(0, start - PASSAGE_WORDS // 6) : start + PASSAGE_WORDS]
+            out.append(Passage(section, " ".join(window)))
+    return out
