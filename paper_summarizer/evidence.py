@@ -22,6 +22,7 @@ _NUMBER = re.compile(
     r"(?<![\w.,])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)(?![\w])"
     r"(?:\s?(?P<unit>%|×|x\b|percent\b|per\s?cent\b|times\b|fold\b|pp\b))?"
 )
+_FORMAT = frozenset("\u00ad\u200b\u200c\u200d\u2060\ufeff\ufffe\u0002")
 _FORMULA = re.compile(r"[+\-−=/^*<>]\s?$")
 _ORDINAL = re.compile(r"(?<![\w.])\d+(?:st|nd|rd|th)\b")
 _UNIT_CLASS = {"%": "%", "percent": "%", "per cent": "%", "percent.": "%", "×": "×", "x": "×", "times": "×"}
@@ -59,6 +60,8 @@ def numbers(text: str, language: str = "English", *, claims: bool = False) -> li
 
 
 def _digits(text: str, language: str) -> str:
+    # Soft hyphens and other format characters split words ("pa\u00adpers") in a PDF's text.
+    text = "".join(ch for ch in text if ch not in _FORMAT)
     code = _TEXT2NUM.get(language.strip().lower())
     if not code:
         return text
@@ -73,39 +76,6 @@ def _normal(num: str) -> str:
     if num.startswith("."):
         num = "0" + num  # ".5" as statisticians write it
     return num.rstrip("0").rstrip(".") if "." in num else num
-
-
-def supported(number: Number, sentence: str, evidence: list[Passage], language: str = "English") -> bool:
-    """Whether one of the passages states the number, with the same unit or none (a table's
-    column may carry the unit in its header), about what the sentence says: some of the words
-    next to the number in the passage (those nearer to it than to any other number) are in the
-    sentence. "Gates rejected 38% of drafts" is not supported by "Gates rejected 46% of drafts
-    and cut judge tokens by 38%"."""
-    said = [w.lower() for w in _WORD.findall(_digits(sentence, language)) if w.lower() not in _FUNCTION_WORDS]
-    for passage in evidence:
-        for stated in _passage_numbers(passage.text, language):
-            if not _same(number, stated):
-                continue
-            beside = _beside(passage.text, stated, language)
-            # A table's cells stand beside other numbers, not words: nothing to compare there.
-            if len(beside) < 2 or any(_kin(a, b) for a in beside for b in said):
-                return True
-    return False
-
-
-def _same(asked: Number, stated: Number) -> bool:
-    return stated.value == asked.value and (not asked.unit or stated.unit in (asked.unit, ""))
-
-
-def _kin(a: str, b: str) -> bool:
-    """Two words of one family: "fit" and "fitting", "rates" and "rated", "R2" and "r2"."""
-    short, long = sorted((a, b), key=len)
-    return long.startswith(short) if len(short) < 4 else short[:4] == long[:4]
-
-
-@functools.lru_cache(maxsize=4096)
-def _passage_numbers(text: str, language: str) -> tuple[Number, ...]:
-    return tuple(numbers(text, language))
 
 
 NEAR_WORDS = 6  # words on each side of a number that say what it is about
@@ -129,21 +99,65 @@ def around(sentence: str, number: Number, language: str, words: int = 10) -> str
     return sentence
 
 
-def _beside(text: str, number: Number, language: str, tight: bool = False) -> frozenset[str]:
-    """The content words beside each place `text` states `number`: up to NEAR_WORDS
-    on each side, and none nearer to the next number than to this one."""
-    text = _ORDINAL.sub(" ", _digits(text, language))
-    marks = list(_NUMBER.finditer(text))
-    stems: set[str] = set()
-    for i, m in enumerate(marks):
-        if _normal(m.group("num")) != number.value:
-            continue
-        start = max((marks[i - 1].end() + m.start()) // 2 if i and tight else 0, m.start() - 80)
-        end = min((m.end() + marks[i + 1].start()) // 2 if i + 1 < len(marks) and tight else len(text), m.end() + 80)
-        before = _WORD.findall(text[start : m.start()])[-NEAR_WORDS:]
-        after = _WORD.findall(text[m.end() : end])[:NEAR_WORDS]
-        stems |= {w.lower() for w in before + after if w.lower() not in _FUNCTION_WORDS}
-    return frozenset(stems)
+@functools.lru_cache(maxsize=4096)
+def _passage_numbers(text: str, language: str) -> tuple[Number, ...]:
+    return tuple(numbers(text, language))
+
+
+def _same(asked: Number, stated: Number) -> bool:
+    return stated.value == asked.value and (not asked.unit or stated.unit in (asked.unit, ""))
+
+
+def _kin(a: str, b: str) -> bool:
+    """Two words of one family: "fit" and "fitting", "rates" and "rated", "R2" and "r2"."""
+    short, long = sorted((a, b), key=len)
+    return long.startswith(short) if len(short) < 4 else short[:4] == long[:4]
+
+
+def supported(
+    number: Number, sentence: str, evidence: list[Passage], rare: list[Passage] | None = None, language: str = "English"
+) -> bool:
+    """Whether the paper states the number, with the same unit or none (a table's column may
+    carry the unit in its header), about what the sentence says it is about: some word beside
+    it in the paper (up to NEAR_WORDS on each side) is in the sentence. A table's cell, with no
+    words beside it, counts in the sentence's own evidence, or anywhere for a number too exact
+    to be a coincidence. `rare`: passages found because they state this number and few others
+    do (a number in a table that no words match)."""
+    said = frozenset(w.lower() for w in _WORD.findall(_digits(sentence, language)) if w.lower() not in _FUNCTION_WORDS)
+    for passage in dict.fromkeys([*evidence, *(rare or [])]):
+        for stated, beside in _windows(passage.text, language):
+            if not _same(number, stated):
+                continue
+            if _overlap(said, beside) or (len(beside) < 2 and (passage in evidence or _exact(number))):
+                return True
+    return False
+
+
+def _exact(number: Number) -> bool:
+    """A number with five significant digits or more (0.4997107): no coincidence in a paper."""
+    return len(number.value.replace(".", "").lstrip("0")) >= 5
+
+
+def _overlap(a: frozenset[str], b: frozenset[str]) -> int:
+    return sum(1 for x in a if any(_kin(x, y) for y in b))
+
+
+@functools.lru_cache(maxsize=4096)
+def _windows(text: str, language: str) -> tuple[tuple[Number, frozenset[str]], ...]:
+    """Each number `text` states, with the content words beside it (up to NEAR_WORDS a side)."""
+    digits = _ORDINAL.sub(" ", _digits(text, language))
+    found = []
+    for m in _NUMBER.finditer(digits):
+        unit = re.sub(r"\s", "", (m.group("unit") or "").lower())
+        stated = Number(_normal(m.group("num")), _UNIT_CLASS.get(unit, ""), m.group(0).strip())
+        found.append((stated, _words_beside(digits, m)))
+    return tuple(found)
+
+
+def _words_beside(text: str, m: re.Match[str]) -> frozenset[str]:
+    before = _WORD.findall(text[max(0, m.start() - 80) : m.start()])[-NEAR_WORDS:]
+    after = _WORD.findall(text[m.end() : m.end() + 80])[:NEAR_WORDS]
+    return frozenset(w.lower() for w in before + after if w.lower() not in _FUNCTION_WORDS)
 
 
 class Index:

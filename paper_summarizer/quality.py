@@ -254,18 +254,53 @@ def _verbatim(view: reading.Rendered, paper: str, latin: bool) -> Check:
     cjk = sum(1 for t in tokens if _IS_CJK.match(t))
     limit = MAX_VERBATIM_WORDS * (2 if cjk > len(tokens) / 2 else 1)  # a CJK token is half a word
     run = longest_shared_run(tokens, _paper_words(paper), limit + 1)
-    if len(run) <= limit:
-        return _check("verbatim", "")
-    quote = " ".join(run[:12])
-    return _check(
-        "verbatim",
-        f'copies {len(run)} consecutive words from the paper ("{quote} …"); say it in your own words',
-    )
+    if len(run) > limit:
+        quote = " ".join(run[:12])
+        return _check(
+            "verbatim",
+            f'copies {len(run)} consecutive words from the paper ("{quote} …"); say it in your own words',
+        )
+    covered, start = _copied_window(tokens, _paper_grams(paper))
+    if covered >= COPIED_IN_WINDOW:
+        quote = " ".join(tokens[start : start + 12])
+        return _check(
+            "verbatim",
+            f'copies the paper with a few words changed ({covered} of {COPY_WINDOW} words from it, "{quote} …"); '
+            "say it in your own words",
+        )
+    return _check("verbatim", "")
+
+
+# A copy with a word changed here and there: in some COPY_WINDOW words of the summary, at least
+# COPIED_IN_WINDOW lie in runs of COPY_GRAM words that stand in the paper.
+COPY_WINDOW, COPIED_IN_WINDOW, COPY_GRAM = 60, 45, 8
+
+
+def _copied_window(tokens: list[str], grams: frozenset[tuple[str, ...]]) -> tuple[int, int]:
+    """(the most summary words in COPY_WINDOW covered by shared runs, where that window starts)."""
+    covered = [False] * len(tokens)
+    for i in range(len(tokens) - COPY_GRAM + 1):
+        if tuple(tokens[i : i + COPY_GRAM]) in grams:
+            covered[i : i + COPY_GRAM] = [True] * COPY_GRAM
+    best, where, count = 0, 0, 0
+    for i, flag in enumerate(covered):
+        count += flag
+        if i >= COPY_WINDOW:
+            count -= covered[i - COPY_WINDOW]
+        if count > best:
+            best, where = count, max(0, i - COPY_WINDOW + 1)
+    return best, where
 
 
 @functools.lru_cache(maxsize=8)
 def _paper_words(paper: str) -> list[str]:
     return words(reading.plain(paper))
+
+
+@functools.lru_cache(maxsize=8)
+def _paper_grams(paper: str) -> frozenset[tuple[str, ...]]:
+    tokens = _paper_words(paper)
+    return frozenset(tuple(tokens[i : i + COPY_GRAM]) for i in range(len(tokens) - COPY_GRAM + 1))
 
 
 def longest_shared_run(a: list[str], b: list[str], k: int) -> list[str]:
@@ -329,12 +364,9 @@ def grounding(summary: str, paper: str, language: str = "English") -> list[Numbe
             for number in stated:
                 # A sentence may state several facts: the words around the number find its own
                 # passages too.
-                own = (
-                    index.evidence(evidence.around(sentence, number, language)) + index.holding(number)
-                    if same_language
-                    else []
-                )
-                found = evidence.supported(number, sentence, passages + own, language)
+                own = index.evidence(evidence.around(sentence, number, language)) if same_language else []
+                rare = index.holding(number) if same_language else []
+                found = evidence.supported(number, sentence, passages + own, rare, language)
                 results.append(NumberCheck(number=number.shown, context=sentence, found=found))
     return results
 
@@ -381,6 +413,7 @@ _GENERIC_CAPITALIZED = {
 }  # fmt: skip
 MIN_ON_TOPIC = 0.6  # share of the summary's content words that occur in the paper
 MAX_FILLER = 0.25  # share of the summary's words in sentences not about the paper
+MIN_SENTENCE_ON_TOPIC = 0.5  # a sentence with a smaller share of its content words in the paper is filler
 MIN_COVERAGE = 0.5  # share of the abstract's key numbers and key terms the summary carries
 
 
@@ -491,7 +524,10 @@ def _filler(view: reading.Rendered, paper: str) -> Check:
             n = len(words(sentence))
             total += n
             content = _content_words(reading.plain(sentence))
-            if len(content) >= 3 and sum(1 for w in content if _stem(w) in stems) / len(content) < 0.4:
+            if (
+                len(content) >= 3
+                and sum(1 for w in content if _stem(w) in stems) / len(content) < MIN_SENTENCE_ON_TOPIC
+            ):
                 filler += n
                 example = example or sentence
     if total and filler / total > MAX_FILLER:
@@ -504,7 +540,17 @@ def _filler(view: reading.Rendered, paper: str) -> Check:
 
 
 def _coverage(view: reading.Rendered, paper: str) -> Check:
-    """The summary carries most of the abstract's key numbers and key terms."""
+    """The summary carries most of the abstract's key numbers and key terms, and some of the
+    paper's measured values when it reports any: findings, not their absence."""
+    measured = _measured(paper)
+    if measured >= MIN_MEASURED and not any(
+        n.unit or "." in n.value for n in evidence.numbers(view.text(), claims=True)
+    ):
+        return _check(
+            "coverage",
+            f"states none of the paper's results: the paper reports {measured} measured values (percentages, "
+            "ratios, scores); give its main results with their numbers",
+        )
     keys = _abstract_keys(paper)
     if keys is None:
         return _check("coverage", "")
@@ -523,6 +569,14 @@ def _coverage(view: reading.Rendered, paper: str) -> Check:
     if not missing:
         return _check("coverage", "")
     return _check("coverage", "leaves out most of the abstract's key results (" + "; ".join(missing) + ")")
+
+
+MIN_MEASURED = 5  # a paper with this many percentages, ratios or decimals reports results
+
+
+@functools.lru_cache(maxsize=8)
+def _measured(paper: str) -> int:
+    return sum(1 for n in evidence.numbers(paper) if n.unit or "." in n.value)
 
 
 _ABSTRACT = re.compile(

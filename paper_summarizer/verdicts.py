@@ -127,9 +127,6 @@ def _verdict(
     judge_model: str,
     usage: Usage,
 ) -> Verdict:
-    unsupported = [n["context"] for n in grounding if not n["found"]]
-    if unsupported:
-        points.append("possibly unsupported numbers (not found in the paper): " + "; ".join(unsupported[:8]))
     return Verdict(
         evaluation=evaluation,
         feedback="\n".join(f"- {p}" for p in points) or "All criteria met.",
@@ -154,23 +151,41 @@ def failures(verdict: Verdict) -> list[str]:
     return failed
 
 
+# How much a failed check harms a reader, for choosing the best attempt: a summary that states
+# what the paper does not, or is not about it, is worse than one with a grammar slip.
+HARM = {
+    "numbers": 100, "on_topic": 100, "title_names_paper": 50, "names": 50, "markup": 50, "verbatim": 30,
+    "coverage": 30, "filler": 20, "language": 20,
+}  # fmt: skip
+STRUCTURE_HARM, CRITERION_HARM, FAITHFUL_HARM = 10, 1, 100
+
+
+def harm(name: str) -> int:
+    """A failed gate's or judged criterion's weight (criteria are named by their text)."""
+    if name in HARM:
+        return HARM[name]
+    if name.lower().startswith("faithful"):
+        return FAITHFUL_HARM
+    return CRITERION_HARM if " " in name else STRUCTURE_HARM
+
+
 def _score(attempt: Attempt, n_criteria: int) -> int:
     # A round stopped at a gate never reached the judge: its judged criteria count as failed,
     # so an attempt that cleared the gates ranks above it.
     verdict = attempt.get("verdict")
     if verdict is None:
-        return 10_000
+        return 1_000_000
     if verdict["evaluation"] == "PASS":
         return 0
-    gate_fails = sum(1 for g in verdict["gates"] if not g["passed"])
+    gate_harm = sum(harm(g["name"]) for g in verdict["gates"] if not g["passed"])
     judged = verdict["criteria"]
-    crit_fails = sum(1 for c in judged if not c["passed"]) if judged else n_criteria + 1
+    crit_harm = sum(harm(c["name"]) for c in judged if not c["passed"]) if judged else n_criteria + 1
     rejected = 1 if attempt.get("review") not in (None, "approved") else 0  # a person sent it back
-    return gate_fails + crit_fails + rejected + (1000 if verdict["evaluation"] == "FAIL" else 0)
+    return gate_harm + crit_harm + rejected + (100_000 if verdict["evaluation"] == "FAIL" else 0)
 
 
 def best_attempt(attempts: list[Attempt], n_criteria: int) -> Attempt | None:
-    """Fewest failed checks; among equals, the latest."""
+    """The least harm from failed checks; among equals, the latest."""
     judged = [a for a in attempts if "verdict" in a]
     if not judged:
         return None

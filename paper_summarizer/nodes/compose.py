@@ -4,6 +4,7 @@ a paragraph, a sentence it already wrote, and numbers that are not in the paper.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -24,6 +25,20 @@ async def compose(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     round_no = len(state.get("attempts") or []) + 1
     drafts = {d["index"]: d for d in state.get("drafts") or [] if d["round"] == round_no}
     paper_text = await library.text(store, state["paper"])
+    # Checking numbers searches the paper (an index built on first use): off the event loop.
+    summary = await asyncio.to_thread(_composed, state, drafts, paper_text)
+    attempt = Attempt(
+        round=round_no,
+        summary_key=await texts.put(store, summary),
+        reasoning_key="",
+        words=len(summary.split()),
+        model=writer_name(runtime.context),
+        usage=add_usage(*[d["usage"] for d in drafts.values()]),
+    )
+    return {"summary": summary, "attempts": [attempt]}
+
+
+def _composed(state: State, drafts: dict[int, Any], paper_text: str) -> str:
     seen: set[str] = set()
     blocks = [f"# {state['paper']['title']}"]
     for section in state["outline"]:
@@ -35,16 +50,7 @@ async def compose(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         text = clean(raw, paper_text, seen)
         blocks.append(f"{'#' * section['level']} {section['heading']}")
         blocks.append(text)
-    summary = "\n\n".join(b for b in blocks if b).strip() + "\n"
-    attempt = Attempt(
-        round=round_no,
-        summary_key=await texts.put(store, summary),
-        reasoning_key="",
-        words=len(summary.split()),
-        model=writer_name(runtime.context),
-        usage=add_usage(*[d["usage"] for d in drafts.values()]),
-    )
-    return {"summary": summary, "attempts": [attempt]}
+    return "\n\n".join(b for b in blocks if b).strip() + "\n"
 
 
 def clean(paragraph: str, paper: str, seen: set[str]) -> str:

@@ -9,6 +9,7 @@ node fails with a retryable error, and the graph's RetryPolicy judges the same s
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from typing import Any
 
@@ -38,7 +39,10 @@ async def evaluate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     attempt = state["attempts"][-1]
     summary = state.get("summary", "")
     full_text = await library.text(store, state["paper"])
-    gates, numbers = quality.assess(
+    # The checks search the paper (an index built on first use) and load a language model from
+    # disk: off the event loop, which LangGraph Server's blocking check enforces.
+    gates, numbers = await asyncio.to_thread(
+        quality.assess,
         summary,
         full_text,
         min_words=ctx.min_words,

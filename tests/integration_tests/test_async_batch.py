@@ -20,7 +20,7 @@ def test_eight_papers_at_once_on_one_sqlite_file_all_finish(fakes: dict[str, Rec
     """Concurrent papers read and write the store between each other's checkpoints; with a
     connection each, SQLite refused the store's writes ("database is locked")."""
     n = 8
-    script(fakes, "writer", [summary(150, seed=i) for i in range(n)])
+    script(fakes, "writer", [summary(150, seed=i + 1) for i in range(n)])  # seed 0 would copy paper 0
     script(fakes, "judge", [verdict_json("PASS")] * n)
     papers = [str(write_paper(tmp_path, f"p{i}.md", paper_markdown(seed=i))) for i in range(n)]
     db = str(tmp_path / "c.sqlite")

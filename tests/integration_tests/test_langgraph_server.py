@@ -192,7 +192,7 @@ def test_human_review_feedback_then_approve(server_url: str, scripted: list[Scri
     state = client.threads.get_state(thread_id)
     assert state["next"] == ["review"]
     payload = state["tasks"][0]["interrupts"][0]["value"]
-    assert payload["round"] == 1 and payload["verdict"] == "PASS" and payload["summary"].startswith("# A Clear")
+    assert payload["round"] == 1 and payload["verdict"] == "PASS" and payload["summary"].startswith(f"# {TITLE}")
 
     state = _review(client, thread_id, "Please explain the method in simpler words.", model)
     assert state["next"] == ["review"]  # round 2 was written and judged, and waits for review again
@@ -419,7 +419,8 @@ def test_a_locked_deployment_refuses_archives_and_oversize_uploads_before_storin
             client.runs.create(thread_id, GRAPH, input=big, context=ctx)
         assert refused.value.response.status_code == 413
     grown = _server_memory(locked_server_url) - before
-    assert grown < BODY_LIMIT + 8_000_000, f"the server grew by {grown / 1e6:.0f} MB"
+    # Read whole, these 60 MB of bodies grow it by hundreds of MB (930 MB measured for 3 x 60 MB).
+    assert grown < 30_000_000, f"the server grew by {grown / 1e6:.0f} MB"
     assert client.threads.get(thread_id)["status"] == "idle"  # no run was stored
 
 
@@ -450,10 +451,11 @@ def test_hidden_instructions_in_a_pdf_do_not_reach_the_models(
         client = get_sync_client(url=server_url)
         thread_id = client.threads.create()["thread_id"]
         data = make(tmp_path / f"{name}.pdf").read_bytes()
-        final = client.runs.wait(thread_id, GRAPH, input=_upload(f"{name}.pdf", data), context=context(model))
-        assert isinstance(final, dict) and final["result"]["status"] == "passed", name
+        run_context = context(model, max_iterations=1)  # one round: the writer's prompt, and the judge's if asked
+        final = client.runs.wait(thread_id, GRAPH, input=_upload(f"{name}.pdf", data), context=run_context)
+        assert isinstance(final, dict) and final["result"]["status"] in ("passed", "cap reached"), name
         prompts = json.dumps(model.requests)
-        assert len(model.requests) == 2 and "HIDDEN" not in HIDDEN and HIDDEN.split()[0] not in prompts, name
+        assert model.requests and HIDDEN.split()[0] not in prompts and "ANSWER PASS" not in prompts, name
         assert "judged without a human in the loop" in prompts, name  # the visible prose
         assert "characters of text a reader cannot see" in final["result"]["left_out"], name
         assert final["result"]["left_out"] in final["result"]["markdown"]

@@ -11,7 +11,7 @@ import pytest
 
 from paper_summarizer import Context, models, summarize
 from tests.conftest import SAMPLE_PAPER, start
-from tests.factories import summary
+from tests.defects import GOOD
 from tests.integration_tests.test_cli import cli
 from tests.scripted_server import ScriptedServer, request_of, writer_and_judge
 
@@ -46,14 +46,9 @@ def test_sample_paper_end_to_end_with_no_api_key(tmp_path: Path) -> None:
 
 def test_local_judge_answers_in_the_schema(scripted: list[ScriptedServer], tmp_path: Path) -> None:
     # A scripted writer gives a summary that clears every gate, so the local judge must answer.
-    server = start(scripted, writer_and_judge([summary(150)], ["unused"]))
-    context = Context(
-        model="openai:scripted",
-        base_url=server.url,
-        evaluator_model="local",
-        min_words=100,
-        max_iterations=1,
-    )
+    good = (GOOD / "sample-paper.md").read_text()  # a hand-written summary of the sample paper
+    server = start(scripted, writer_and_judge([good], ["unused"]))
+    context = Context(model="openai:scripted", base_url=server.url, evaluator_model="local", max_iterations=1)
     try:
         result = summarize(str(SAMPLE_PAPER), context, checkpoint_db=str(tmp_path / "c.sqlite"), output_dir=tmp_path)
     finally:

@@ -85,13 +85,13 @@ def test_failed_gate_verdict_skips_judge_and_empty_is_fail() -> None:
     assert verdicts.from_gates(gates, [], empty=True)["evaluation"] == "FAIL"
 
 
-def test_unsupported_numbers_reach_the_feedback() -> None:
+def test_an_unsupported_number_is_a_gate_failure_named_with_its_sentence() -> None:
+    gates = [Check(name="numbers", passed=False, detail='1 number(s) not stated ...: 77% in "Costs fell 77% overall."')]
     v = verdicts.from_gates(
-        [Check(name="t", passed=False, detail="x")],
-        [{"number": "77%", "context": "77% overall", "found": False}],
-        empty=False,
+        gates, [{"number": "77%", "context": "Costs fell 77% overall.", "found": False}], empty=False
     )
-    assert "possibly unsupported numbers" in v["feedback"] and "77% overall" in v["feedback"]
+    assert v["evaluation"] == "NEEDS_IMPROVEMENT" and "Costs fell 77% overall." in v["feedback"]
+    assert verdicts.failures(v) == ["numbers"]
 
 
 def attempt(round_no: int, v: dict[str, Any] | None) -> Any:
@@ -110,6 +110,17 @@ def test_best_attempt_is_fewest_failures_then_latest() -> None:
     attempts.append(attempt(5, one_crit))
     assert verdicts.best_attempt(attempts, 4)["round"] == 5  # type: ignore[index]
     assert verdicts.failures(one_crit) == ["structure"]
+
+
+def test_the_best_attempt_is_the_least_harmful_not_the_one_with_fewest_failures() -> None:
+    """An invented number outweighs three structure slips and a grammar criterion."""
+    invented = verdicts.from_gates([Check(name="numbers", passed=False, detail="x")], [], empty=False)
+    slips = verdicts.from_gates(
+        [Check(name=n, passed=False, detail="x") for n in ("sections", "subsections", "tldr")], [], empty=False
+    )
+    assert verdicts.best_attempt([attempt(1, slips), attempt(2, invented)], 4)["round"] == 1  # type: ignore[index]
+    other_paper = verdicts.from_gates([Check(name="on_topic", passed=False, detail="x")], [], empty=False)
+    assert verdicts.best_attempt([attempt(1, other_paper), attempt(2, slips)], 4)["round"] == 2  # type: ignore[index]
 
 
 def test_a_wordy_judge_is_truncated_not_rejected() -> None:

@@ -1,0 +1,61 @@
+"""The code gates against a judge that passes everything: hand-written good summaries of real
+papers pass them, and defective ones of each kind are held back (tests/defects.py). The papers
+are the sample paper and ../shared/papers; benchmarks/trust.py prints the full counts."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import pytest
+
+from paper_summarizer import quality
+from paper_summarizer.documents.convert import to_markdown
+from paper_summarizer.documents.sources import Fetched
+from tests.conftest import SAMPLE_PAPER
+from tests.defects import DEFECTS, GOOD, NEEDS_A_CLAIM_JUDGE
+from tests.integration_tests.test_real_pdfs import REAL_PDFS, _require_shared
+
+# Kinds that some good summaries let through today (benchmarks/trust.py: padding held back in 7
+# of 12, a swapped number in 8 of 10); on the sample paper's summary every kind but these is held.
+PARTLY_CAUGHT = {"padding", "swapped number"}
+
+
+@functools.cache
+def _paper(stem: str) -> tuple[str, str]:
+    pdf = SAMPLE_PAPER if stem == SAMPLE_PAPER.stem else next(p for p in REAL_PDFS if p.stem == stem)
+    markdown, title, _ = to_markdown(Fetched(pdf.read_bytes(), ".pdf", "", stem), pdf.name)
+    return markdown, title
+
+
+def _failing(summary: str, stem: str) -> list[str]:
+    paper, title = _paper(stem)
+    checks = quality.gates(summary, paper, min_words=500, min_sections=3, paper_title=title)
+    return [c["name"] for c in checks if not c["passed"]]
+
+
+GOODS = sorted(GOOD.glob("*.md"))
+
+
+@pytest.mark.parametrize("good", GOODS, ids=lambda p: p.stem)
+def test_a_good_summary_of_a_real_paper_passes_every_gate(good: Path) -> None:
+    if good.stem != SAMPLE_PAPER.stem:
+        _require_shared()
+    assert _failing(good.read_text(), good.stem) == []
+
+
+@pytest.mark.parametrize("kind", sorted(DEFECTS))
+def test_each_kind_of_defective_summary_is_held_back(kind: str) -> None:
+    """On the sample paper's summary, every kind; on the real papers', every kind that the
+    benchmark does not record as partly caught. Each summary of another paper comes from the
+    next fixture in the list."""
+    if kind in NEEDS_A_CLAIM_JUDGE:
+        pytest.skip("an overclaim without numbers needs the claim-level judge (issue 24)")
+    stems = [g.stem for g in GOODS]
+    texts = {g.stem: g.read_text() for g in GOODS}
+    chosen = [SAMPLE_PAPER.stem] if kind in PARTLY_CAUGHT or not REAL_PDFS else stems
+    for stem in chosen:
+        other = texts[stems[(stems.index(stem) + 1) % len(stems)]]
+        bad = DEFECTS[kind](texts[stem], _paper(stem)[0], other)
+        if bad != texts[stem]:
+            assert _failing(bad, stem), f"{kind} on {stem} passed every gate"
