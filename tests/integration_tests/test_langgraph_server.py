@@ -5,12 +5,14 @@ what a hostile caller cannot make the server read."""
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from langgraph_sdk import get_sync_client
 from langgraph_sdk.client import SyncLangGraphClient
@@ -45,7 +47,10 @@ def locked_server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
     ceilings. Its one model is the scripted one (so that each refusal below is the one tested),
     and it takes request bodies up to 4 MB, as its README tells a deployment to bound them."""
     with _langgraph_dev(
-        tmp_path_factory, PAPER_SUMMARIZER_ALLOWED_MODELS=SCRIPTED, HTTP_MAX_REQUEST_BODY_BYTES=str(BODY_LIMIT)
+        tmp_path_factory,
+        PAPER_SUMMARIZER_ALLOWED_MODELS=SCRIPTED,
+        HTTP_MAX_REQUEST_BODY_BYTES=str(BODY_LIMIT),
+        PAPER_SUMMARIZER_CONVERT_MEMORY_MB="1024",  # a hostile PDF fails sooner
     ) as url:
         yield url
 
@@ -469,3 +474,21 @@ def test_a_network_failure_reaches_the_caller_with_its_message(locked_server_url
     error = _error_of_run(locked_server_url, {"source": "http://localhost./paper.pdf"}, {"model": SCRIPTED})
     assert "cannot resolve localhost." in error or "refusing to fetch http://localhost./paper.pdf" in error
     assert "internal error" not in error.lower()
+
+
+def test_a_pdf_that_crashes_its_converter_fails_its_run_and_the_server_goes_on(
+    locked_server_url: str, tmp_path: Path
+) -> None:
+    """Forms that draw forms ten levels deep crashed PDFium and, in-process, the whole server and
+    every run on it. In a worker, only that run fails, with one line, and the server serves on."""
+    from tests.hostile_pdfs import make_xobject_laughs
+
+    laughs = make_xobject_laughs(tmp_path / "laughs.pdf").read_bytes()
+    error = _error_of_run(locked_server_url, _upload("laughs.pdf", laughs), {"model": SCRIPTED})
+    assert re.search(r"laughs\.pdf: (the converter crashed|converting needs more than the 1024 MB)", error), error
+    assert "ConversionError" in error
+    assert httpx.get(f"{locked_server_url}/ok", timeout=5).status_code == 200
+    error = _error_of_run(
+        locked_server_url, _upload("p.md", paper_markdown().encode()), {"model": SCRIPTED, "max_iterations": 9}
+    )
+    assert "max_iterations=9 is over" in error  # a new run is taken and checked
