@@ -82,3 +82,16 @@ def test_a_small_model_writes_each_section_from_its_part_and_code_keeps_it_hones
     assert "Gates rejected 46%" not in method  # a section reads its own part, not the whole paper
     failing = [g for g in quality.gates(summary, paper_markdown(), min_words=100, min_sections=3) if not g["passed"]]
     assert failing == []
+
+
+def test_each_section_is_written_for_the_runs_reader_and_in_its_language(fake: SectionFake, tmp_path: Path) -> None:
+    """The outline path used to say "an undergraduate student" and nothing of the language, so
+    `--model local --language German` wrote English paragraphs that the language gate failed."""
+    graph = build_graph(InMemorySaver(), InMemoryStore())
+    ctx = Context(
+        model="writer", min_words=100, max_iterations=1, draft_mode="outline", language="German", audience="expert"
+    )
+    stream_updates(graph, {"source": str(write_paper(tmp_path))}, {"configurable": {"thread_id": "t"}}, context=ctx)
+    sections = [p for p in fake.prompts if p.startswith("You are writing one section")]
+    assert sections and all("Write in German." in p and "in German, for the section" in p for p in sections)
+    assert all("Write for an expert in the field" in p and "undergraduate" not in p for p in sections)
