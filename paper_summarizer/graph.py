@@ -1,5 +1,6 @@
 """The summarize -> evaluate -> refine loop, wired.
 
+START --route_start--> fetch  (a new run), or draft  (a capped run given more rounds)
 fetch --route_after_fetch--> draft  (the paper fits the context)
       '--> condense x N, in parallel --> assemble --> draft  (it does not)
 
@@ -31,7 +32,7 @@ from paper_summarizer.nodes.finalize import finalize
 from paper_summarizer.nodes.generate import generate
 from paper_summarizer.nodes.outline import outline
 from paper_summarizer.nodes.review import review
-from paper_summarizer.nodes.route import draft_step, route, route_after_fetch, route_sections
+from paper_summarizer.nodes.route import draft_step, route, route_after_fetch, route_sections, route_start
 from paper_summarizer.nodes.shared import reaching_models
 from paper_summarizer.nodes.write_section import SectionTask, write_section
 from paper_summarizer.state import InputState, OutputState, State
@@ -65,7 +66,7 @@ def build_graph(
     builder.add_node("evaluate", reaching_models(evaluate, access), retry_policy=MODEL_RETRY)
     builder.add_node("review", review)
     builder.add_node("finalize", finalize)
-    builder.add_edge(START, "fetch")
+    builder.add_conditional_edges(START, route_start, ["fetch", "generate", "outline"])
     builder.add_conditional_edges("fetch", route_after_fetch, ["condense", "generate", "outline"])
     builder.add_edge("condense", "assemble")
     builder.add_conditional_edges("assemble", draft_step, ["generate", "outline"])

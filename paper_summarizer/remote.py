@@ -99,7 +99,7 @@ class _Client:
             cap = int(context.get("max_iterations") or 0)
             if out.status != Status.CAP_REACHED or out.result["rounds"] >= cap:
                 return await self._finish(thread_id, source, output_dir)  # finished: write its files again
-            start = {"command": {"goto": "generate"}}  # the cap was raised: more rounds
+            start = {"input": {"source": source, "more_rounds": True}}  # the cap was raised: the graph routes it
         elif thread.get("values"):
             start = {"input": None}  # stopped mid-run: go on from the last checkpoint
         else:

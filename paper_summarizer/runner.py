@@ -337,7 +337,7 @@ class _Run:
             result = snapshot.values.get("result")
             if not result or result["status"] != Status.CAP_REACHED or result["rounds"] >= round_cap(ctx):
                 return await self._finish(config)  # finished: write its files again
-            command = Command(goto="generate")  # the cap was raised: more rounds
+            command = {"source": source, "more_rounds": True}  # the cap was raised: the graph routes it
         return await self._drive(config, command, ctx)
 
     async def _drive(self, config: RunnableConfig, first_input: Any, ctx: Context) -> SummaryResult:

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal, NotRequired
 # typing_extensions: on Python < 3.12 pydantic (and so LangGraph Server's schema endpoint) rejects
 # typing.TypedDict, and Studio would show no input form.
 from annotated_types import MaxLen
+from langgraph.channels import EphemeralValue
 from typing_extensions import TypedDict
 
 Evaluation = Literal["PASS", "NEEDS_IMPROVEMENT", "FAIL"]
@@ -176,6 +177,9 @@ class Upload(TypedDict):
 class InputState(TypedDict):
     source: str
     upload: NotRequired[Upload | None]  # the source's bytes, when the source is the client's file
+    # True: this thread's run reached its round cap, and its cap was raised: the graph's START
+    # router sends it back to drafting, by the run's own drafting path. Seen by that router only.
+    more_rounds: NotRequired[Annotated[bool, EphemeralValue(bool)]]
 
 
 class OutputState(TypedDict, total=False):

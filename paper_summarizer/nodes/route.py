@@ -21,6 +21,13 @@ def draft_step(state: State, runtime: Runtime[Context]) -> Draft:
     return "outline" if drafts_by_outline(runtime.context) else "generate"
 
 
+def route_start(state: State, runtime: Runtime[Context]) -> Literal["fetch"] | Draft:
+    """A new run fetches its paper; a capped run given more rounds goes back to drafting."""
+    if state.get("more_rounds") and state.get("paper") and state.get("attempts"):
+        return draft_step(state, runtime)
+    return "fetch"
+
+
 def route_after_fetch(state: State, runtime: Runtime[Context]) -> list[Send] | Draft:
     """Condense a paper with a plan of parts, all parts at once; otherwise start writing."""
     paper = state["paper"]

@@ -25,6 +25,7 @@ class SectionFake(BaseChatModel):
     """Writes each section from its request; adds an invented number and a repeated sentence."""
 
     prompts: list[str] = Field(default_factory=list)
+    verdicts: list[str] = Field(default_factory=list)  # the judge's replies in turn; then PASS
 
     @property
     def _llm_type(self) -> str:
@@ -34,7 +35,7 @@ class SectionFake(BaseChatModel):
         last = request_of(str(messages[-1].content))
         self.prompts.append(last)
         if last.startswith("Role: reviewer"):
-            reply = verdict_json("PASS")
+            reply = self.verdicts.pop(0) if self.verdicts else verdict_json("PASS")
         else:
             heading = last.split('for the section "', 1)[1].split('"', 1)[0]
             reply = (
@@ -95,3 +96,20 @@ def test_each_section_is_written_for_the_runs_reader_and_in_its_language(fake: S
     sections = [p for p in fake.prompts if p.startswith("You are writing one section")]
     assert sections and all("Write in German." in p and "in German, for the section" in p for p in sections)
     assert all("Write for an expert in the field" in p and "undergraduate" not in p for p in sections)
+
+
+def test_a_capped_outline_run_given_more_rounds_drafts_by_outline_again(fake: SectionFake, tmp_path: Path) -> None:
+    """More rounds enter through the graph's START router, which picks the run's drafting path:
+    the client used to jump to `generate`, a whole-summary round a small model cannot write."""
+    from paper_summarizer import runner
+
+    fake.verdicts = [verdict_json("NEEDS_IMPROVEMENT", "Say more about the results.")]
+    db = str(tmp_path / "c.sqlite")
+    ctx = Context(model="writer", min_words=100, max_iterations=1, draft_mode="outline")
+    first = runner.summarize(str(write_paper(tmp_path)), ctx, checkpoint_db=db, output_dir=tmp_path)
+    assert first.status == "cap reached" and first.rounds == 1
+    sections = sum(p.startswith("You are writing one section") for p in fake.prompts)
+    again = runner.resume(first.thread_id, checkpoint_db=db, overrides={"max_iterations": 2})
+    assert again.status == "passed" and again.rounds == 2
+    assert sum(p.startswith("You are writing one section") for p in fake.prompts) == 2 * sections
+    assert not any(p.startswith("Role: writer") for p in fake.prompts)  # never a whole-summary round
