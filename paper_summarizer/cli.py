@@ -315,6 +315,13 @@ def summarize(
     raise typer.Exit(_guard(body))
 
 
+def _rounds(ctx: Context) -> int:
+    """The run's round cap as the graph decides it (2 for the embedded model, else 4)."""
+    from paper_summarizer.nodes.shared import round_cap
+
+    return round_cap(ctx)
+
+
 def _single(
     runner: Any,
     source: str,
@@ -327,7 +334,7 @@ def _single(
     tid = thread_id or runner.new_thread_id()
     err.print(f"[dim]thread {tid}[/dim]: summarizing {escape(source)}")
     try:
-        with Display(1, ctx.max_iterations or 4, bars=False) as display:
+        with Display(1, _rounds(ctx), bars=False) as display:
             result = runner.summarize(
                 source, ctx, thread_id=tid, checkpoint_db=checkpoint_db, output_dir=output_dir or Path("."),
                 on_update=display.update, reviewer=reviewer,
@@ -353,7 +360,7 @@ def _batch(
     """Papers run concurrently, each in its own thread, here or on a server; then one table. The
     exit code is the worst paper's. With --review, bars would fight the prompts, so progress goes
     line by line."""
-    with Display(len(sources_list), ctx.max_iterations or 4, bars=reviewer is None) as display:
+    with Display(len(sources_list), _rounds(ctx), bars=reviewer is None) as display:
         if server is not None:
             from paper_summarizer import remote
 
