@@ -106,6 +106,13 @@ def max_output_tokens(name: str, configured: int = 0) -> int:
     return configured or (1024 if name == LOCAL else 8192)
 
 
+# Providers whose LangChain models are built on the OpenAI SDK. Each model gets its own HTTP
+# client: langchain-openai otherwise shares one per base URL for the whole process, and its
+# pooled connections belong to the event loop that opened them, so a script's second
+# `summarize()` (a new loop) died with "Event loop is closed".
+OPENAI_CLIENTS = {"openai", "deepseek"}
+
+
 @functools.lru_cache(maxsize=16)
 def load(name: str, base_url: str = "", max_tokens: int = 0) -> BaseChatModel:
     """A chat model, built once per (name, base URL, output limit) in this process.
@@ -131,6 +138,7 @@ def load(name: str, base_url: str = "", max_tokens: int = 0) -> BaseChatModel:
             # time, so a slow call on a busy machine is queued work, not a dead peer. A timeout
             # there only made the retry start the same long call from scratch.
             timeout=None,
+            http_async_client=openai.DefaultAsyncHttpxClient(timeout=None),
         )
     provider, model = split(name, base_url)
     key_variable = API_KEY_VARIABLES.get(provider, "")
@@ -141,6 +149,8 @@ def load(name: str, base_url: str = "", max_tokens: int = 0) -> BaseChatModel:
         kwargs["api_key"] = os.environ.get(key_variable, "") or "not-needed"
     elif key_variable and not os.environ.get(key_variable):
         raise ModelConfigError(f"{name} needs an API key: set {key_variable}")
+    if provider in OPENAI_CLIENTS:
+        kwargs["http_async_client"] = openai.DefaultAsyncHttpxClient(timeout=300)
     try:
         chat: BaseChatModel = init_chat_model(model, model_provider=provider, **kwargs)
         return chat

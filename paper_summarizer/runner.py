@@ -48,7 +48,12 @@ def blocking(function: Callable[P, Coroutine[Any, Any, T]]) -> Callable[P, T]:
 
     @functools.wraps(function)
     def run(*args: P.args, **kwargs: P.kwargs) -> T:
-        return asyncio.run(function(*args, **kwargs))
+        try:
+            return asyncio.run(function(*args, **kwargs))
+        finally:
+            # Model clients made in that loop keep its connections, which the next call's loop
+            # cannot use ("Event loop is closed"). The embedded model's server stays up.
+            models.load.cache_clear()
 
     return run
 

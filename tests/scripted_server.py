@@ -29,12 +29,16 @@ class ScriptedServer:
     script: Script
     requests: list[dict[str, Any]] = field(default_factory=list)
     url: str = ""
+    # HTTP/1.1 keep-alive for replies with a length, as real model servers do (streams close).
+    keep_alive: bool = False
     _httpd: ThreadingHTTPServer | None = None
 
     def start(self) -> ScriptedServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1" if self.keep_alive else "HTTP/1.0"
+
             def log_message(self, *args: Any) -> None:
                 pass
 
@@ -71,6 +75,8 @@ class ScriptedServer:
             def _stream(self, body: dict[str, Any], reply: Reply) -> None:
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Connection", "close")  # no length: the end of the body is the close
+                self.close_connection = True
                 self.end_headers()
                 base = {
                     "id": "chatcmpl-s",

@@ -172,3 +172,18 @@ def test_token_totals_add_up_and_cost_is_estimated(scripted: list[ScriptedServer
     )
     expected = (report["usage"]["input_tokens"] * 1.0 + report["usage"]["output_tokens"] * 2.0) / 1e6
     assert report["cost_usd"] == pytest.approx(expected)
+
+
+def test_a_script_can_summarize_twice_in_one_process(
+    scripted: list[ScriptedServer], paper: Path, tmp_path: Path
+) -> None:
+    """Each call runs in its own event loop; a model client kept from the first call held that
+    loop's connections, and the second call died with "Event loop is closed"."""
+    script = writer_and_judge([summary(150, seed=1), summary(150, seed=2)], [verdict_json("PASS")] * 2)
+    server = ScriptedServer(script, keep_alive=True).start()
+    scripted.append(server)
+    for n in (1, 2):
+        result = summarize(
+            str(paper), ctx(server), checkpoint_db=str(tmp_path / "c.sqlite"), output_dir=tmp_path / str(n)
+        )
+        assert result.passed, n
