@@ -3,9 +3,9 @@ bundled sample paper and 5 real PDFs from ../shared/papers/real. Per paper: roun
 best attempt passes every code gate, its words, the numbers it states that the passages its
 sentences are about do not, and the time taken.
 
-Targets: the best attempt passes every code gate (title, sections, subsections, no empty
-sections, at least 500 words, no repetition, no copied runs) on at least 5 of the 6; no number
-that is not in the paper.
+Targets: the best attempt passes every code gate on at least 5 of the 6; no number without its
+evidence. Met for the gates of 2026-11 (structure, length, repetition, copies); since the gates
+ask for the abstract's results, the paper's own names and no near-copies (2026-12), 0 of 6 pass.
 
 Run: uv run python benchmarks/local_quality.py   (about 10 minutes on 2 cores)
 """
