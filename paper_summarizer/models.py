@@ -160,6 +160,15 @@ def load(name: str, base_url: str = "", max_tokens: int = 0) -> BaseChatModel:
         raise ModelConfigError(f"cannot set up {name}: {first_line(str(exc)) or type(exc).__name__}") from exc
 
 
+_CLIENTS = load  # the cache itself, even where a test has put a fake in `load`'s place
+
+
+def forget_clients() -> None:
+    """Drop the model clients made so far: their connections belong to the event loop that
+    opened them, and a blocking call's loop has ended (see runner.blocking)."""
+    _CLIENTS.cache_clear()
+
+
 def is_transient(exc: BaseException) -> bool:
     """Faults worth retrying with backoff: rate limits, server errors, timeouts, dropped links,
     and a judge whose replies could not be read."""
@@ -175,5 +184,5 @@ def is_transient(exc: BaseException) -> bool:
 
 def shutdown() -> None:
     """Stop the embedded model's server and forget clients that point at it."""
-    load.cache_clear()
+    forget_clients()
     local_model.stop()

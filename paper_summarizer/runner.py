@@ -53,7 +53,7 @@ def blocking(function: Callable[P, Coroutine[Any, Any, T]]) -> Callable[P, T]:
         finally:
             # Model clients made in that loop keep its connections, which the next call's loop
             # cannot use ("Event loop is closed"). The embedded model's server stays up.
-            models.load.cache_clear()
+            models.forget_clients()
 
     return run
 
