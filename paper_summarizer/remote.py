@@ -71,7 +71,15 @@ class _Client:
         run_input = await asyncio.to_thread(_input, item.source, context)
         metadata = {"source": item.source, "context": context, "output_dir": str(output_dir)}
         item.thread_id = (await self.sdk.threads.create(metadata=metadata))["thread_id"]
-        return await self._drive(item.thread_id, item.source, {"input": run_input}, context, output_dir)
+        try:
+            return await self._drive(item.thread_id, item.source, {"input": run_input}, context, output_dir)
+        except Exception:
+            thread = await self.sdk.threads.get(item.thread_id)
+            if "paper" not in (thread.get("values") or {}):
+                # The source never became a paper: nothing to resume, so no thread is kept for it
+                # (as a local run keeps none).
+                await self.sdk.threads.delete(item.thread_id)
+            raise
 
     async def resume(self, thread_id: str, overrides: dict[str, Any]) -> SummaryResult:
         """Continue a thread as `runner.resume` does: a review answered, a crashed run picked up

@@ -246,6 +246,7 @@ def test_the_cli_runs_a_reading_list_on_the_server_with_the_same_files_and_exit_
     assert digest.count("\n## ") == 3 and "Failed: HTTP 404" in digest
     listed = cli("threads", "--server", server_url, cwd=tmp_path)
     assert listed.returncode == 0 and "local.md" in listed.stdout
+    assert "missing.md" not in listed.stdout  # a source that never became a paper leaves no thread
 
 
 @pytest.mark.parametrize(
