@@ -1,7 +1,10 @@
-.PHONY: test lint format
+.PHONY: test test-all lint format
 
 # The README's test command is the canonical one (CI runs it); these are shortcuts.
-test:
+test:  # the unit tests: seconds, no servers, no PDFs from ../shared
+	uv run pytest tests/unit_tests
+
+test-all:  # everything CI runs after the lint
 	uv run pytest
 
 lint:
