@@ -50,13 +50,17 @@ def numbers(text: str, language: str = "English", *, claims: bool = False) -> li
     """The numbers `text` states, spelled-out ones too ("forty-two percent", "nine in ten"),
     without ordinals ("1st"). `claims`: the text is a summary's, whose formulas are not claims."""
     text = _ORDINAL.sub(" ", _digits(text, language))
-    found = []
-    for m in _NUMBER.finditer(text):
-        if claims and _FORMULA.search(text[max(0, m.start() - 3) : m.start()]):
-            continue  # a summary's "K + 1", "n/2": part of a formula, not a quantity it claims
-        unit = re.sub(r"\s", "", (m.group("unit") or "").lower())
-        found.append(Number(_normal(m.group("num")), _UNIT_CLASS.get(unit, ""), m.group(0).strip()))
-    return found
+    return [
+        _number(m)
+        for m in _NUMBER.finditer(text)
+        # A summary's "K + 1", "n/2": part of a formula, not a quantity it claims.
+        if not (claims and _FORMULA.search(text[max(0, m.start() - 3) : m.start()]))
+    ]
+
+
+def _number(m: re.Match[str]) -> Number:
+    unit = re.sub(r"\s", "", (m.group("unit") or "").lower())
+    return Number(_normal(m.group("num")), _UNIT_CLASS.get(unit, ""), m.group(0).strip())
 
 
 def _digits(text: str, language: str) -> str:
@@ -146,12 +150,7 @@ def _overlap(a: frozenset[str], b: frozenset[str]) -> int:
 def _windows(text: str, language: str) -> tuple[tuple[Number, frozenset[str]], ...]:
     """Each number `text` states, with the content words beside it (up to NEAR_WORDS a side)."""
     digits = _ORDINAL.sub(" ", _digits(text, language))
-    found = []
-    for m in _NUMBER.finditer(digits):
-        unit = re.sub(r"\s", "", (m.group("unit") or "").lower())
-        stated = Number(_normal(m.group("num")), _UNIT_CLASS.get(unit, ""), m.group(0).strip())
-        found.append((stated, _words_beside(digits, m)))
-    return tuple(found)
+    return tuple((_number(m), _words_beside(digits, m)) for m in _NUMBER.finditer(digits))
 
 
 def _words_beside(text: str, m: re.Match[str]) -> frozenset[str]:

@@ -79,7 +79,7 @@ def assess(
     reader sees it (rendered markdown), never its source."""
     view = reading.render(summary)
     latin = script_of(language) == {"latin"}
-    numbers = grounding(summary, paper, language)
+    numbers = _grounding(view, paper, language)
     checks = [
         _word_count(view, min_words),
         _title(view),
@@ -350,7 +350,10 @@ def grounding(summary: str, paper: str, language: str = "English") -> list[Numbe
     whether the passages of the paper that its sentence is about state it. A summary in another
     language than the paper's cannot be matched word for word: there a number counts as stated
     when the paper states it anywhere."""
-    view = reading.render(summary)
+    return _grounding(reading.render(summary), paper, language)
+
+
+def _grounding(view: reading.Rendered, paper: str, language: str) -> list[NumberCheck]:
     index = evidence.index(paper)
     same_language = _same_language(paper, language)
     whole = [evidence.Passage("", paper)]
@@ -442,7 +445,7 @@ def _stem(word: str) -> str:
 
 @functools.lru_cache(maxsize=8)
 def _paper_stems(paper: str) -> frozenset[str]:
-    return frozenset(_stem(w) for w in words(reading.plain(paper)))
+    return frozenset(_stem(w) for w in _paper_words(paper))
 
 
 def _title_names_paper(view: reading.Rendered, paper: str, paper_title: str) -> Check:

@@ -23,7 +23,6 @@ class Block:
     kind: str  # HEADING, PARAGRAPH (list items and quotes too) or CODE
     text: str  # as the reader sees it: markup gone, one line
     level: int = 0  # a heading's level, 1 for the title
-    section: str = ""  # the text of the nearest heading above (for a heading: itself)
 
 
 @dataclass(frozen=True)
@@ -48,7 +47,6 @@ def render(markdown: str) -> Rendered:
     tokens = _parser().parse(markdown) if markdown else []
     blocks: list[Block] = []
     html: list[str] = []
-    section = ""
     level = 0
     for token in tokens:
         if token.type == "heading_open":
@@ -56,13 +54,12 @@ def render(markdown: str) -> Rendered:
         elif token.type == "inline":
             text = _inline_text(token.children or [], html)
             if level:
-                section = text
-                blocks.append(Block(HEADING, text, level, text))
+                blocks.append(Block(HEADING, text, level))
                 level = 0
             elif text:
-                blocks.append(Block(PARAGRAPH, text, 0, section))
+                blocks.append(Block(PARAGRAPH, text))
         elif token.type in ("fence", "code_block"):
-            blocks.append(Block(CODE, token.content.strip(), 0, section))
+            blocks.append(Block(CODE, token.content.strip()))
         elif token.type == "html_block":
             html.append(token.content.strip())
     return Rendered(blocks, html)
