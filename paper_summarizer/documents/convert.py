@@ -23,14 +23,15 @@ _MIMETYPES = {".pdf": "application/pdf", ".html": "text/html", ".htm": "text/htm
 def to_markdown(doc: Fetched, label: str, limits: Limits | None = None) -> Converted:
     """In this process: callers that run graphs go through `worker`, which runs this in a
     bounded worker process."""
+    page_starts: tuple[int, ...] = ()
     if doc.extension == ".pdf":
-        markdown, title, left_out = _pdf(doc.data, label, limits or Limits.from_env())
+        markdown, title, left_out, page_starts = _pdf(doc.data, label, limits or Limits.from_env())
     else:
         (markdown, title), left_out = _markitdown(doc, label), ""
-    text = markdown.strip()
+    text = markdown.strip()  # the PDF's text starts with its first word: its page offsets hold
     if len(re.sub(r"\s+", "", text)) < MIN_TEXT_CHARS:
         raise SourceError(f"{label} has almost no text to summarize" + (f" ({left_out})" if left_out else ""))
-    return Converted(text, (title or first_heading(text) or "").strip(), left_out)
+    return Converted(text, (title or first_heading(text) or "").strip(), left_out, page_starts)
 
 
 def _pdf(data: bytes, label: str, limits: Limits) -> Converted:

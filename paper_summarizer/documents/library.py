@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from paper_summarizer.documents import sources, worker
 from paper_summarizer.errors import SourceError
@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # documents/ never imports the graph stack: `convert` starts 
     from langgraph.store.base import BaseStore
 
 # Bump when conversion changes, so old cached text is not reused.
-CONVERTER_VERSION = "3"  # 3: hidden text left out
+CONVERTER_VERSION = "4"  # 3: hidden text left out; 4: where each page starts
 NAMESPACE = ("papers", f"v{CONVERTER_VERSION}")
 
 
@@ -49,8 +49,9 @@ async def load(
     key = hashlib.sha256(fetched.data).hexdigest()
     item = await store.aget(NAMESPACE, key)
     if item is None:
-        text, title, left_out = await worker.aconvert(fetched, source.text)
-        await store.aput(NAMESPACE, key, {"text": text, "title": title, "left_out": left_out}, index=False)
+        text, title, left_out, page_starts = await worker.aconvert(fetched, source.text)
+        value = {"text": text, "title": title, "left_out": left_out, "page_starts": list(page_starts)}
+        await store.aput(NAMESPACE, key, value, index=False)
     else:
         text, title, left_out = item.value["text"], item.value["title"], item.value.get("left_out", "")
     ref = PaperRef(
@@ -70,7 +71,16 @@ async def load(
 
 
 async def text(store: BaseStore, paper: PaperRef) -> str:
+    return str((await _stored(store, paper))["text"])
+
+
+async def page_starts(store: BaseStore, paper: PaperRef) -> tuple[int, ...]:
+    """Where each page of the paper starts in its text; empty for a paper without pages."""
+    return tuple((await _stored(store, paper)).get("page_starts") or ())
+
+
+async def _stored(store: BaseStore, paper: PaperRef) -> dict[str, Any]:
     item = await store.aget(NAMESPACE, paper["key"])
     if item is None:
         raise SourceError(f"the text of {paper['title']!r} is no longer in the store; start a new run")
-    return str(item.value["text"])
+    return dict(item.value)

@@ -26,7 +26,7 @@ class PdfiumConverter(DocumentConverter):
         )
 
     def convert(self, file_stream: BinaryIO, stream_info: StreamInfo, **kwargs: Any) -> DocumentConverterResult:
-        markdown, title, _ = convert_pdf(file_stream.read())
+        markdown, title, *_ = convert_pdf(file_stream.read())
         return DocumentConverterResult(markdown=markdown, title=title or None)
 
 

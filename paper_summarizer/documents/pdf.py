@@ -120,6 +120,8 @@ def convert_pdf(data: bytes, limits: Limits | None = None) -> Converted:
     blocks: list[str] = [f"# {title}"] if title else []
     plain_pages = []
     for number, (lines, (width, _), layer, dropped) in enumerate(zip(pages, sizes, layers, running, strict=True), 1):
+        if number > 1:
+            blocks.append(_PAGE_BREAK)
         structured = _blocks(_reading_order(lines, width), body, width)
         shown = "\n".join(structured) + (f"\n{title}" if number == 1 else "")
         if _untrustworthy(layer, shown, dropped):
@@ -134,7 +136,25 @@ def convert_pdf(data: bytes, limits: Limits | None = None) -> Converted:
     left_out = _left_out(hidden)
     if left_out:
         log.info("pdf: %s", left_out)  # the result, the footer and the CLI say it too
-    return Converted(_tidy("\n\n".join(blocks)), title, left_out)
+    markdown, page_starts = _paginate(_tidy("\n\n".join(blocks)), len(pages))
+    return Converted(markdown, title, left_out, page_starts)
+
+
+# A block of its own between pages, taken out again once the text is tidy. Not whitespace, which
+# tidying would strip at the ends; no PDF's text holds NUL-delimited words.
+_PAGE_BREAK = "\x00page\x00"
+
+
+def _paginate(markdown: str, n_pages: int) -> tuple[str, tuple[int, ...]]:
+    """The markdown without its page-break blocks, and where each of the `n_pages` starts in it."""
+    pieces = markdown.split(_PAGE_BREAK)
+    kept = [pieces[0], *(piece.lstrip("\n") for piece in pieces[1:])]
+    text = "".join(kept).rstrip() + "\n"
+    starts, length = [], 0
+    for piece in kept:
+        starts.append(min(length, len(text)))
+        length += len(piece)
+    return text, tuple(starts[:n_pages]) + (len(text),) * (n_pages - len(starts))
 
 
 def _left_out(hidden: list[Counter[str]]) -> str:

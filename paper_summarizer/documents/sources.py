@@ -153,6 +153,9 @@ class Converted(NamedTuple):
     markdown: str
     title: str
     left_out: str  # text a reader cannot see, left out, in one sentence ("" when none)
+    # Where each page starts in `markdown` (a PDF's; empty for formats without pages), so a
+    # passage of the paper can be cited by its page.
+    page_starts: tuple[int, ...] = ()
 
 
 def parse(text: str) -> Source:
