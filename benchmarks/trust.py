@@ -31,7 +31,7 @@ SHARED = REPO.parent / "shared" / "papers"
 
 def paper_of(stem: str) -> tuple[str, str]:
     pdf = next(iter([*SHARED.rglob(f"{stem}.pdf"), *(REPO / "examples").glob(f"{stem}.pdf")]))
-    markdown, title, _ = to_markdown(Fetched(pdf.read_bytes(), ".pdf", "", stem), pdf.name)
+    markdown, title, *_ = to_markdown(Fetched(pdf.read_bytes(), ".pdf", "", stem), pdf.name)
     return markdown, title
 
 

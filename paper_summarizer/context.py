@@ -54,12 +54,12 @@ def ceiling_variable(name: str) -> str:
 
 
 def built_in_criteria(language: str, audience: str) -> list[str]:
+    # Faithfulness is not among them: the judge checks it sentence by sentence, each sentence
+    # with its evidence (nodes/fact_check.py), not as one impression of the whole summary.
     return [
         AUDIENCES[audience][0],
         f"Correct grammar and spelling in {language}. Fails if any sentence has a grammar or spelling error, "
         f"or any part is not in {language}.",
-        "Faithful to the paper. Fails if any claim, number or name is not in the paper, or says more than the "
-        "paper does.",
         "A clear structure. Fails if a section mixes unrelated aspects, or the sections do not lead from the "
         "problem through the method to the results and limitations.",
         "The TL;DR states the paper's main contribution. Fails if it states a side result, a claim the paper "
@@ -167,6 +167,18 @@ class Context:
         "outline from the paper and the model writes one short section at a time, for small models), "
         "or 'auto' (outline for 'local' and for models with 8k tokens of context or less).",
     )
+    min_coverage: float = setting(
+        "min_coverage",
+        0.7,
+        "Share of the paper's key facts (its contributions, main results and limitations, extracted once "
+        "per paper) a passing summary must convey, as the judge marks them. 0: no key facts are extracted.",
+    )
+    sources: bool = setting(
+        "sources",
+        True,
+        "End each paragraph of the summary with its sources in the paper, '(§3.2, p. 5)', written by code "
+        "from the evidence of its supported sentences.",
+    )
     human_review: bool = setting(
         "human_review", False, "Pause after each verdict for a person to approve or give feedback."
     )
@@ -205,6 +217,8 @@ class Context:
             raise BadInputError(f"unknown audience {self.audience!r}: use one of {', '.join(AUDIENCES)}")
         if self.draft_mode not in DRAFT_MODES:
             raise BadInputError(f"unknown draft_mode {self.draft_mode!r}: use one of {', '.join(DRAFT_MODES)}")
+        if not 0 <= self.min_coverage <= 1:
+            raise BadInputError(f"min_coverage must be between 0 and 1, not {self.min_coverage}")
         for name in ("max_paper_words", "max_condense_parts", "max_model_calls", "max_total_tokens"):
             if getattr(self, name) < 1:
                 raise BadInputError(f"{name} must be at least 1, not {getattr(self, name)}")

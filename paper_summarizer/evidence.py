@@ -7,6 +7,7 @@ Pure functions of text; the paper's index is built once per paper text in a proc
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from dataclasses import dataclass
@@ -31,8 +32,25 @@ _SENTENCE = re.compile(r"(?<=[.!?;])\s+(?=[^a-z])|(?<=[。！？])")
 
 @dataclass(frozen=True)
 class Passage:
-    section: str
+    section: str  # the heading it sits under ("" before the first)
     text: str
+    start: int = 0  # where it starts in the paper's text, for its page
+
+
+def page_of(passage: Passage, page_starts: tuple[int, ...]) -> int:
+    """The page (from 1) the passage starts on; 0 when the paper has no pages."""
+    return bisect.bisect_right(page_starts, passage.start) if page_starts else 0
+
+
+_SECTION_NUMBER = re.compile(r"^(?:(?:\d{1,2}|[A-H])(?:\.\d{1,2}){0,3}|[IVX]{1,5})(?=\.?\s)")
+
+
+def cite(passage: Passage, page_starts: tuple[int, ...]) -> str:
+    """Where a reader finds the passage: "§3.2, p. 5", "Introduction, p. 1", or "p. 4"."""
+    number = _SECTION_NUMBER.match(passage.section)
+    section = f"§{number.group(0)}" if number else passage.section[:60]
+    page = page_of(passage, page_starts)
+    return ", ".join(p for p in (section, f"p. {page}" if page else "") if p)
 
 
 @dataclass(frozen=True)
@@ -201,22 +219,22 @@ def index(paper: str) -> Index:
 
 
 def passages(paper: str) -> list[Passage]:
-    """Paragraphs of the paper's markdown, each with its section heading; long ones in windows."""
+    """Paragraphs of the paper's markdown, each with its section heading and where it starts;
+    long ones in windows."""
     out: list[Passage] = []
     section = ""
-    for block in re.split(r"\n\s*\n", paper):
-        block = block.strip()
-        if not block:
-            continue
+    for found in re.finditer(r"\S(?:.|\n(?!\s*\n))*", paper):
+        block, offset = found.group(0), found.start()
         if block.startswith("#"):
             heading, _, rest = block.partition("\n")
             section = heading.lstrip("#").strip()
-            block = rest.strip()
-            if not block:
+            if not rest.strip():
                 continue
-        tokens = block.split()
+            offset += len(heading) + 1
+            block = rest
+        tokens = [(m.group(0), m.start()) for m in re.finditer(r"\S+", block)]
         for start in range(0, len(tokens), PASSAGE_WORDS):
             # Windows overlap by a sixth, so a sentence cut at a window's edge is whole in one.
             window = tokens[max(0, start - PASSAGE_WORDS // 6) : start + PASSAGE_WORDS]
-            out.append(Passage(section, " ".join(window)))
+            out.append(Passage(section, " ".join(t for t, _ in window), offset + window[0][1]))
     return out

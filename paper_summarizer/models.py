@@ -102,6 +102,14 @@ def context_window(name: str, configured: int = 0) -> int:
     return next((n for k, n in CONTEXT_WINDOWS.items() if k in name), DEFAULT_CONTEXT_WINDOW)
 
 
+# Reasoning models refuse a temperature (OpenAI's o-series and GPT-5) or ignore it (DeepSeek's).
+_REASONING = ("reasoner", ":o1", ":o3", ":o4", "gpt-5", "r1")
+
+
+def is_reasoning(name: str) -> bool:
+    return any(part in name.lower() for part in _REASONING)
+
+
 def max_output_tokens(name: str, configured: int = 0) -> int:
     return configured or (1024 if name == LOCAL else 8192)
 

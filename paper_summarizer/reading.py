@@ -23,6 +23,7 @@ class Block:
     kind: str  # HEADING, PARAGRAPH (list items and quotes too) or CODE
     text: str  # as the reader sees it: markup gone, one line
     level: int = 0  # a heading's level, 1 for the title
+    last_line: int = -1  # the source line it ends on (from 0), where a paragraph's sources go
 
 
 @dataclass(frozen=True)
@@ -53,11 +54,12 @@ def render(markdown: str) -> Rendered:
             level = int(token.tag[1])
         elif token.type == "inline":
             text = _inline_text(token.children or [], html)
+            last = token.map[1] - 1 if token.map else -1
             if level:
-                blocks.append(Block(HEADING, text, level))
+                blocks.append(Block(HEADING, text, level, last))
                 level = 0
             elif text:
-                blocks.append(Block(PARAGRAPH, text))
+                blocks.append(Block(PARAGRAPH, text, last_line=last))
         elif token.type in ("fence", "code_block"):
             blocks.append(Block(CODE, token.content.strip()))
         elif token.type == "html_block":

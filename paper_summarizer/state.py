@@ -55,6 +55,9 @@ class Verdict(TypedDict):
     criteria: list[Check]
     judge_model: str
     usage: Usage
+    # In the store (see texts.py): each sentence with its evidence and the judge's answer, and
+    # the paper's key facts with whether the summary conveys them. Absent when no judge ran.
+    claims_key: NotRequired[str]
 
 
 class Attempt(TypedDict, total=False):
@@ -148,6 +151,10 @@ class Result(TypedDict):
     usage: Usage  # every call: condense, write, judge
     condense_usage: Usage
     cost_usd: float | None  # when prices are configured
+    # The best attempt's sentences, each with its evidence (where and what) and the judge's
+    # answer; and the paper's key facts, each with whether the summary conveys it.
+    claims: list[dict[str, Any]]
+    key_facts: list[dict[str, Any]]
     attempts: list[dict[str, Any]]  # every round, with its texts, models, verdict and tokens
 
 

@@ -91,6 +91,7 @@ def from_judge(
     grounding: list[NumberCheck],
     judge_model: str,
     usage: Usage,
+    claims_key: str = "",
 ) -> Verdict:
     """The overall evaluation is derived here, not taken from the judge: PASS only when every
     gate and every criterion it was given passed; FAIL when the text is not a summary of this
@@ -114,8 +115,10 @@ def from_judge(
     points = [] if evaluation == "PASS" else [reply.feedback.strip()[:FEEDBACK_MAX_CHARS]]
     if evaluation == "FAIL":
         points.append("the judge found that this is not a summary of this paper")
+    points += [g["detail"] for g in gates if not g["passed"]]  # the claim and coverage checks
     points += [f"{c['name']} {c['detail']}" for c in checks if not c["passed"]]
-    return _verdict(evaluation, [p for p in points if p], gates, grounding, checks, judge_model, usage)
+    verdict = _verdict(evaluation, [p for p in points if p], gates, grounding, checks, judge_model, usage)
+    return Verdict(**verdict, claims_key=claims_key) if claims_key else verdict
 
 
 def _verdict(
@@ -154,7 +157,8 @@ def failures(verdict: Verdict) -> list[str]:
 # How much a failed check harms a reader, for choosing the best attempt: a summary that states
 # what the paper does not, or is not about it, is worse than one with a grammar slip.
 HARM = {
-    "numbers": 100, "on_topic": 100, "title_names_paper": 50, "names": 50, "markup": 50, "verbatim": 30,
+    "numbers": 100, "on_topic": 100, "claims": 100, "title_names_paper": 50, "names": 50, "markup": 50,
+    "verbatim": 30, "key_facts": 30,
     "coverage": 30, "filler": 20, "language": 20,
 }  # fmt: skip
 STRUCTURE_HARM, CRITERION_HARM, FAITHFUL_HARM = 10, 1, 100

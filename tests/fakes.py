@@ -6,15 +6,31 @@ from typing import Any
 
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import Field
+
+from tests.scripted_server import fact_check_json, key_facts_json, role_of_request
 
 
 class RecordingFake(GenericFakeChatModel):
-    """Replies from a list and keeps every prompt it was sent."""
+    """Replies from a list and keeps every prompt it was sent. A judge's key-fact and fact-check
+    requests get the scripted server's default answers (every sentence supported) and are kept
+    apart in `fact_prompts`, unless `fact_replies` scripts them."""
 
     prompts: list[list[BaseMessage]] = Field(default_factory=list)
+    fact_prompts: list[list[BaseMessage]] = Field(default_factory=list)
+    fact_replies: list[str] | None = None
 
     def _generate(self, messages: list[BaseMessage], *args: Any, **kwargs: Any) -> Any:
+        first = next((m for m in messages if m.type == "human"), None)
+        role = role_of_request(str(first.content)) if first is not None else "writer"
+        if role in ("reader", "fact-checker"):
+            self.fact_prompts.append(list(messages))
+            if self.fact_replies:
+                content = self.fact_replies.pop(0)
+            else:
+                content = key_facts_json() if role == "reader" else fact_check_json(str(first.content))
+            return ChatResult(generations=[ChatGeneration(message=AIMessage(content))])
         self.prompts.append(list(messages))
         return super()._generate(messages, *args, **kwargs)
 

@@ -5,6 +5,7 @@ real HTTP path are exercised without a network."""
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -128,9 +129,54 @@ def request_of(content: str) -> str:
 
 
 def role_of(body: dict[str, Any]) -> str:
-    """Who is asking, from the request in the first user message (a judge's retry adds more)."""
+    """Who is asking, from the request in the first user message (a judge's retry adds more):
+    'writer', 'reviewer' (the criteria), 'reader' (the key facts) or 'fact-checker'."""
     first = next(m for m in body["messages"] if m["role"] == "user")
-    return "reviewer" if request_of(first["content"]).startswith("Role: reviewer") else "writer"
+    return role_of_request(str(first["content"]))
+
+
+def role_of_request(content: str) -> str:
+    request = request_of(content)
+    for role in ("reviewer", "reader", "fact-checker"):
+        if request.startswith(f"Role: {role}."):
+            return role
+    return "writer"
+
+
+KEY_FACTS = [
+    {"kind": "contribution", "fact": "The paper proposes code gates before an LLM judge.", "evidence": "gates"},
+    {"kind": "result", "fact": "The gates catch defects the judge misses.", "evidence": "judge"},
+    {"kind": "limitation", "fact": "The study uses one small benchmark.", "evidence": "benchmark"},
+]
+
+
+def key_facts_json(facts: list[dict[str, str]] | None = None) -> str:
+    """A reader's reply: the paper's key facts."""
+    return json.dumps({"facts": facts or KEY_FACTS})
+
+
+def fact_check_json(content: str, verdicts: dict[int, str] | None = None, conveyed: list[int] | None = None) -> str:
+    """A fact-checker's reply to the request in `content`: each sentence it lists is supported
+    (or as `verdicts` says), and every key fact it lists is conveyed (or those in `conveyed`)."""
+    request = request_of(content)
+    sentences = [int(n) for n in re.findall(r"^Sentence (\d+):", request, re.MULTILINE)]
+    facts = [int(n) for n in re.findall(r"^Fact (\d+) \(", request, re.MULTILINE)]
+    answers = [
+        {"sentence": n, "reason": "scripted", "verdict": (verdicts or {}).get(n, "supported")} for n in sentences
+    ]
+    return json.dumps({"claims": answers, "facts_conveyed": facts if conveyed is None else conveyed})
+
+
+def default_reply(body: dict[str, Any]) -> Reply | None:
+    """What a scripted reader and fact-checker answer unless a test scripts them: the default
+    key facts, and every sentence supported with every fact conveyed."""
+    first = next(m for m in body["messages"] if m["role"] == "user")
+    role = role_of_request(str(first["content"]))
+    if role == "reader":
+        return Reply(content=key_facts_json())
+    if role == "fact-checker":
+        return Reply(content=fact_check_json(str(first["content"])))
+    return None
 
 
 def _usage(body: dict[str, Any], reply: Reply) -> dict[str, int]:
@@ -148,6 +194,8 @@ def writer_and_judge(summaries: list[Reply | str], verdicts: list[Reply | str]) 
 
     def script(body: dict[str, Any], number: int) -> Reply:
         role = role_of(body)
+        if role not in lists:
+            return default_reply(body) or Reply(content="")
         with lock:
             i = counters[role]
             counters[role] += 1

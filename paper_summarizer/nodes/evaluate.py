@@ -1,36 +1,29 @@
 """evaluate: code checks what it can measure; only a summary that clears every gate goes to the
-LLM judge, whose reply is data to parse, never trusted to be well-formed.
+LLM judge, whose replies are data to parse, never trusted to be well-formed.
 
-The judge is asked for structured output the way its provider supports it: a JSON schema for
-OpenAI-compatible servers (llama.cpp turns it into a grammar), JSON mode for DeepSeek, and for
-the rest a plain request. Every reply is parsed with Pydantic; one that cannot be read is sent
-back with the parse error. A judge that still cannot answer costs the writer no round: the
-node fails with a retryable error, and the graph's RetryPolicy judges the same summary again."""
+The judge answers twice over, in calls made together: once on the criteria (clarity for the
+audience, grammar, structure, the TL;DR), and once sentence by sentence, each sentence with its
+evidence in the paper (see nodes/fact_check.py). Faithfulness is that second answer: it passes
+only when no sentence fails, and a coverage gate fails a summary that leaves out most of the
+paper's key facts. A judge that cannot answer costs the writer no round: the node fails with a
+retryable error, and the graph's RetryPolicy judges the same summary again."""
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
+import json
 from typing import Any
 
-from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
-from langchain_core.runnables import Runnable
 from langgraph.runtime import Runtime
 
-from paper_summarizer import models, quality, verdicts
+from paper_summarizer import claims, quality, texts, verdicts
 from paper_summarizer.context import Context
 from paper_summarizer.documents import library
-from paper_summarizer.errors import UnreadableVerdictError
-from paper_summarizer.nodes.shared import chat_model, check_budget, judge_name, paper_for_prompt, store_of
+from paper_summarizer.nodes import fact_check
+from paper_summarizer.nodes.shared import check_budget, judge_name, paper_for_prompt, store_of
 from paper_summarizer.prompts import conversation, fill, quote, template
-from paper_summarizer.replies import add_usage, split_reply, usage_of
-from paper_summarizer.state import State, Usage
-
-JUDGE_TRIES = 2  # a reply that cannot be read is sent back once, with what was wrong with it
-# The verdict's schema bounds its length (about 1,500 characters for 5 criteria); a writer's
-# small output limit must not cut the judge's JSON in half.
-JUDGE_MIN_OUTPUT_TOKENS = 1024
+from paper_summarizer.replies import add_usage
+from paper_summarizer.state import State
 
 
 async def evaluate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
@@ -55,62 +48,29 @@ async def evaluate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         return {"attempts": [{"round": attempt["round"], "verdict": verdict}]}
 
     paper_text, _ = await paper_for_prompt(store, state["paper"], ctx, full_text)
-    request = fill(
-        ctx.evaluate_instructions or template("evaluate"), summary=quote(summary), n_criteria=len(ctx.judged_criteria())
-    )
-    messages = conversation(paper_text, ctx, request)
-    check_budget(state, ctx, 1)
+    page_starts = await library.page_starts(store, state["paper"])
+    facts, facts_usage, facts_calls = await fact_check.key_facts(state, ctx, store, full_text, page_starts)
+    summary_claims = await asyncio.to_thread(claims.claims_of, summary, full_text)
+    check_budget(state, ctx, facts_calls + 1 + fact_check.claim_calls(ctx, len(summary_claims)))
+    criteria = ctx.judged_criteria()
+    request = fill(ctx.evaluate_instructions or template("evaluate"), summary=quote(summary), n_criteria=len(criteria))
     name = judge_name(ctx)
-    reply, usage, calls = await ask_judge(
-        await _judge_model(name, ctx), messages, len(ctx.judged_criteria()), state["source"], attempt["round"]
+    judge = await fact_check.structured(name, ctx, "verdict", verdicts.judge_schema(len(criteria)))
+    run = {"run_name": f"judge round {attempt['round']}", "metadata": {"source": state["source"]}}
+    (reply, usage, calls), (answers, claims_usage, claims_calls) = await asyncio.gather(
+        fact_check.ask_json(
+            judge, conversation(paper_text, ctx, request), lambda t: verdicts.parse_judge_reply(t, len(criteria)), run
+        ),
+        fact_check.check_claims(state, ctx, summary, paper_text, summary_claims, facts, page_starts),
     )
-    verdict = verdicts.from_judge(reply, ctx.judged_criteria(), gates, numbers, name, usage)
-    return {"attempts": [{"round": attempt["round"], "verdict": verdict}], "model_calls": calls}
-
-
-async def ask_judge(
-    judge: Runnable[Any, Any], messages: list[BaseMessage], n_criteria: int, source: str, round_no: int
-) -> tuple[verdicts.JudgeReply, Usage, int]:
-    """The judge's reply, its usage, and how many calls it took."""
-    import openai
-
-    usages: list[Usage] = []
-    problem = ""
-    for try_no in range(1, JUDGE_TRIES + 1):
-        try:
-            message = await judge.ainvoke(
-                messages,
-                config={
-                    "run_name": f"judge round {round_no}",
-                    "metadata": {"source": source, "round": round_no, "try": try_no},
-                },
-            )
-        except openai.LengthFinishReasonError:
-            # A schema-bound reply cut off by the output limit: the client refuses to parse it.
-            problem = "the reply was cut off by the output limit"
-            messages = [*messages, HumanMessage(f"Your reply {problem}. Answer again, with shorter reasons.")]
-            continue
-        usages.append(usage_of(message))
-        text = split_reply(message)[0]
-        try:
-            return verdicts.parse_judge_reply(text, n_criteria), add_usage(*usages), try_no
-        except ValueError as exc:
-            problem = str(exc)
-            messages = [
-                *messages,
-                AIMessage(text),
-                HumanMessage(f"Your reply could not be read: {problem}. Answer again with the JSON object only."),
-            ]
-    raise UnreadableVerdictError(f"the judge's reply could not be read after {JUDGE_TRIES} tries: {problem}")
-
-
-async def _judge_model(name: str, ctx: Context) -> Runnable[Any, Any] | BaseChatModel:
-    limit = max(models.max_output_tokens(name, ctx.max_output_tokens), JUDGE_MIN_OUTPUT_TOKENS)
-    model = await chat_model(name, dataclasses.replace(ctx, max_output_tokens=limit))
-    provider = models.provider_of(name, ctx.base_url)
-    if provider == "openai":
-        schema = verdicts.judge_schema(len(ctx.judged_criteria()))
-        return model.bind(response_format={"type": "json_schema", "json_schema": {"name": "verdict", "schema": schema}})
-    if provider == "deepseek":
-        return model.bind(response_format={"type": "json_object"})  # DeepSeek has JSON mode, no schemas
-    return model
+    checked, covered = claims.judged(summary_claims, answers, facts)
+    gates = [*gates, claims.faithful_check(checked), claims.coverage_check(covered, ctx.min_coverage)]
+    # The claims, their evidence and the facts live in the store; the state keeps their key.
+    record = await texts.put(store, json.dumps({"claims": checked, "facts": covered}, ensure_ascii=False))
+    verdict = verdicts.from_judge(
+        reply, criteria, gates, numbers, name, add_usage(usage, claims_usage, facts_usage), claims_key=record
+    )
+    return {
+        "attempts": [{"round": attempt["round"], "verdict": verdict}],
+        "model_calls": facts_calls + calls + claims_calls,
+    }

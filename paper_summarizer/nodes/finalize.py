@@ -4,13 +4,15 @@ the last), its status, what it still fails, who wrote and who checked it, and th
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from langgraph.config import get_config
 from langgraph.runtime import Runtime
 
-from paper_summarizer import models, quality, texts, verdicts
+from paper_summarizer import claims, evidence, models, quality, texts, verdicts
 from paper_summarizer.context import Context
+from paper_summarizer.documents import library
 from paper_summarizer.nodes.shared import run_usage, store_of
 from paper_summarizer.state import Attempt, Result, State, Status
 
@@ -30,6 +32,8 @@ async def finalize(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     if ctx.input_price or ctx.output_price:
         cost = round((usage["input_tokens"] * ctx.input_price + usage["output_tokens"] * ctx.output_price) / 1e6, 6)
     summary = await texts.get(store, best.get("summary_key", ""))
+    record = json.loads(await texts.get(store, verdict.get("claims_key", "")) or "{}")
+    page_starts = await library.page_starts(store, paper)
     result = Result(
         status=Status.PASSED.value if passed else Status.CAP_REACHED.value,
         title=paper["title"],
@@ -47,13 +51,30 @@ async def finalize(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         usage=usage,
         condense_usage=condense_usage,
         cost_usd=cost,
+        claims=[_readable_claim(c, page_starts) for c in record.get("claims", [])],
+        key_facts=record.get("facts", []),
         attempts=[await _readable(store, a) for a in attempts],
     )
     thread_id = str((get_config().get("configurable") or {}).get("thread_id", ""))
-    result["markdown"] = (
-        summary.rstrip() + "\n\n---\n\n" + "\n".join(f"*{line}*  " for line in footer(result, thread_id))
-    )
+    shown = claims.with_sources(summary, record.get("claims", []), page_starts) if ctx.sources else summary
+    result["markdown"] = shown.rstrip() + "\n\n---\n\n" + "\n".join(f"*{line}*  " for line in footer(result, thread_id))
     return {"result": result}
+
+
+def _readable_claim(claim: dict[str, Any], page_starts: tuple[int, ...]) -> dict[str, Any]:
+    """A sentence as the report shows it: the judge's answer, and its evidence with where it is."""
+    return {
+        "sentence": claim["text"],
+        "verdict": claim["verdict"],
+        "reason": claim["reason"],
+        "evidence": [
+            {
+                "where": evidence.cite(evidence.Passage(e["section"], e["text"], e["start"]), page_starts),
+                "text": e["text"],
+            }
+            for e in claim["evidence"]
+        ],
+    }
 
 
 def checked_by(attempt: Attempt) -> str:
@@ -64,6 +85,9 @@ def checked_by(attempt: Attempt) -> str:
         if verdict["judge_model"]
         else "checked by the code gates only (a gate failed, so no judge was asked)"
     )
+    if verdict["judge_model"] and verdict["judge_model"] == attempt.get("model"):
+        # Judges favour their own text: a reader should know this one judged its own.
+        who += " (the writer's own model: a judge from another model family is more independent)"
     if attempt.get("review") == "approved":
         who += " and approved by a human reviewer"
     return who
@@ -79,6 +103,13 @@ def footer(result: Result, thread_id: str) -> list[str]:
             f"Did not pass within {result['rounds']} rounds; this is the best attempt (round "
             f"{result['best_round']}); still failing: {'; '.join(result['failing'])}."
         )
+    if result["claims"]:
+        supported = sum(1 for c in result["claims"] if c["verdict"] == "supported")
+        line = f"{supported} of its {len(result['claims'])} sentences were checked against the paper and supported"
+        if result["key_facts"]:
+            conveyed = sum(1 for f in result["key_facts"] if f["conveyed"])
+            line += f"; it conveys {conveyed} of the paper's {len(result['key_facts'])} key facts"
+        lines.append(line + " (see the report).")
     if result["notice"]:
         lines.append(result["notice"])
     if result["left_out"]:

@@ -64,4 +64,6 @@ def conversation(paper: str, ctx: Context, request: str) -> list[BaseMessage]:
         min_sections=ctx.min_sections,
         language=ctx.language,
     )
+    if not paper:  # a small judge's fact-check: the evidence goes with each sentence instead
+        return [SystemMessage(system), HumanMessage(request)]
     return [SystemMessage(system), HumanMessage(f"<paper>\n{quote(paper)}\n</paper>\n\n{request}")]

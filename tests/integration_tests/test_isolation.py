@@ -31,7 +31,7 @@ def _sample() -> Fetched:
 def test_a_crashing_worker_fails_its_own_job_and_the_next_job_succeeds() -> None:
     with pytest.raises(worker.ConversionError, match=r"^bad\.pdf: the converter crashed on this file \(signal SIGABRT"):
         worker.run(os.abort, label="bad.pdf")
-    markdown, title, _ = worker.convert(_sample(), "sample-paper.pdf")
+    markdown, title, *_ = worker.convert(_sample(), "sample-paper.pdf")
     assert title.startswith("Gates Before Judges") and len(markdown.split()) > 500
 
 
@@ -130,7 +130,7 @@ def test_a_hostile_pdf_ends_within_its_limits_with_one_line(name: str, tmp_path:
     started = time.monotonic()
     expected = EXPECTED[name]
     try:
-        markdown, _, _ = worker.convert(Fetched(path.read_bytes(), ".pdf", "", name), path.name, TEST_LIMITS)
+        markdown, *_ = worker.convert(Fetched(path.read_bytes(), ".pdf", "", name), path.name, TEST_LIMITS)
     except SourceError as exc:
         message = str(exc)
         assert expected is not None, message
@@ -174,5 +174,5 @@ def test_a_page_of_a_hundred_thousand_runs_converts_whole_within_the_limit(tmp_p
     from tests.hostile_pdfs import make_many_runs
 
     path = make_many_runs(tmp_path / "runs.pdf", 100_000)
-    markdown, _, _ = worker.convert(Fetched(path.read_bytes(), ".pdf", "", "runs"), path.name, TEST_LIMITS)
+    markdown, *_ = worker.convert(Fetched(path.read_bytes(), ".pdf", "", "runs"), path.name, TEST_LIMITS)
     assert sum(ch.isalpha() for ch in markdown) == 100_000

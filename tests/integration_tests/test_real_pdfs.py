@@ -110,7 +110,7 @@ def test_ocr_of_a_clean_page_keeps_every_line_with_its_words_apart(tmp_path: Pat
     original.close()
     buffer = io.BytesIO()
     image.save(buffer, "PDF", resolution=200)
-    markdown, _, _ = worker.convert(Fetched(buffer.getvalue(), ".pdf", "", "scan"), "scan.pdf")
+    markdown, *_ = worker.convert(Fetched(buffer.getvalue(), ".pdf", "", "scan"), "scan.pdf")
     wanted = set(re.findall(r"[a-z]{2,}", page_text.lower()))
     got = set(re.findall(r"[a-z]{2,}", markdown.lower()))
     assert len(wanted & got) / len(wanted) >= 0.9

@@ -24,7 +24,7 @@ PARTLY_CAUGHT = {"padding", "swapped number"}
 @functools.cache
 def _paper(stem: str) -> tuple[str, str]:
     pdf = SAMPLE_PAPER if stem == SAMPLE_PAPER.stem else next(p for p in REAL_PDFS if p.stem == stem)
-    markdown, title, _ = to_markdown(Fetched(pdf.read_bytes(), ".pdf", "", stem), pdf.name)
+    markdown, title, *_ = to_markdown(Fetched(pdf.read_bytes(), ".pdf", "", stem), pdf.name)
     return markdown, title
 
 

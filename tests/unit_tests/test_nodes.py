@@ -133,11 +133,12 @@ def test_a_judge_reply_that_is_not_json_is_sent_back_with_the_error(
 def test_a_judge_that_never_answers_costs_the_writer_no_round() -> None:
     from paper_summarizer.errors import UnreadableVerdictError
     from paper_summarizer.models import is_transient
-    from paper_summarizer.nodes.evaluate import ask_judge
+    from paper_summarizer.nodes.fact_check import ask_json
+    from paper_summarizer.verdicts import parse_judge_reply
 
     judge = RecordingFake(messages=iter([AIMessage("PASS"), AIMessage("PASS!")]), prompts=[])
     with pytest.raises(UnreadableVerdictError, match="could not be read after 2 tries") as caught:
-        awaited(ask_judge(judge, [HumanMessage("judge this")], 4, "paper", 1))
+        awaited(ask_json(judge, [HumanMessage("judge this")], lambda t: parse_judge_reply(t, 4), {"run_name": "j"}))
     assert is_transient(caught.value)  # the graph's RetryPolicy judges the same summary again
 
 
@@ -180,15 +181,30 @@ def test_the_judge_asks_for_structured_output_the_way_its_provider_supports_it(
     from langchain_core.runnables import RunnableBinding
 
     from paper_summarizer import models
-    from paper_summarizer.nodes.evaluate import _judge_model
+    from paper_summarizer.nodes.fact_check import structured
+    from paper_summarizer.verdicts import judge_schema
 
     monkeypatch.setenv("OPENAI_API_KEY", "k")
     monkeypatch.setenv("DEEPSEEK_API_KEY", "k")
     monkeypatch.setattr(models.local_model, "base_url", lambda: "http://127.0.0.1:9/v1")
     models.load.cache_clear()
-    judge = awaited(_judge_model(model, Context(model=model)))
+    judge = awaited(structured(model, Context(model=model), "verdict", judge_schema(4)))
     assert isinstance(judge, RunnableBinding)
     assert judge.kwargs["response_format"]["type"] == response_format
+    assert judge.kwargs["temperature"] == 0  # a judge should not answer by chance
+
+
+def test_a_reasoning_judge_is_not_sent_a_temperature(monkeypatch: pytest.MonkeyPatch) -> None:
+    from langchain_core.runnables import RunnableBinding
+
+    from paper_summarizer import models
+    from paper_summarizer.nodes.fact_check import structured
+    from paper_summarizer.verdicts import judge_schema
+
+    monkeypatch.setenv("DEEPSEEK_API_KEY", "k")
+    models.load.cache_clear()
+    judge = awaited(structured(models.DEFAULT_DEEPSEEK, Context(), "verdict", judge_schema(4)))
+    assert isinstance(judge, RunnableBinding) and "temperature" not in judge.kwargs
 
 
 def test_a_served_graph_does_not_let_a_run_choose_the_server_that_gets_its_api_key(

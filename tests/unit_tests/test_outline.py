@@ -18,7 +18,7 @@ from paper_summarizer.context import Context
 from paper_summarizer.graph import build_graph
 from tests.factories import FINDINGS, paper_markdown, prose, write_paper
 from tests.graph_runs import state_of, stream_updates
-from tests.scripted_server import request_of, verdict_json
+from tests.scripted_server import fact_check_json, key_facts_json, request_of, verdict_json
 
 
 class SectionFake(BaseChatModel):
@@ -36,6 +36,10 @@ class SectionFake(BaseChatModel):
         self.prompts.append(last)
         if last.startswith("Role: reviewer"):
             reply = self.verdicts.pop(0) if self.verdicts else verdict_json("PASS")
+        elif last.startswith("Role: reader"):
+            reply = key_facts_json()
+        elif last.startswith("Role: fact-checker"):
+            reply = fact_check_json(last)
         else:
             heading = last.split('for the section "', 1)[1].split('"', 1)[0]
             reply = (
