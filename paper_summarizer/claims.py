@@ -111,23 +111,26 @@ def claims_of(summary: str, paper: str) -> list[dict[str, Any]]:
             found = index.evidence(sentence, k=EVIDENCE_PER_CLAIM)
             out.append({
                 "number": len(out) + 1, "block": block_index, "text": sentence,
-                "evidence": [
-                    {"section": p.section, "start": p.start, "text": _around(p.text, sentence)} for p in found
-                ],
+                "evidence": [_excerpt(paper, p, sentence) for p in found],
             })  # fmt: skip
     return out
 
 
-def _around(passage: str, sentence: str) -> str:
-    """EVIDENCE_WORDS of the passage, centred where it shares most words with the sentence."""
-    words = passage.split()
-    if len(words) <= EVIDENCE_WORDS:
-        return passage
-    wanted = {w.lower().strip(".,;:()") for w in sentence.split() if len(w) > 3}
-    hits = [i for i, w in enumerate(words) if w.lower().strip(".,;:()") in wanted]
-    middle = sorted(hits)[len(hits) // 2] if hits else 0
-    start = max(0, min(middle - EVIDENCE_WORDS // 2, len(words) - EVIDENCE_WORDS))
-    return ("… " if start else "") + " ".join(words[start : start + EVIDENCE_WORDS]) + " …"
+def _excerpt(paper: str, passage: evidence.Passage, sentence: str) -> dict[str, Any]:
+    """EVIDENCE_WORDS of the passage, centred where it shares most words with the sentence:
+    {section, start (where the excerpt starts in the paper, for its page), text}."""
+    words = passage.text.split()
+    skip = 0
+    if len(words) > EVIDENCE_WORDS:
+        wanted = {w.lower().strip(".,;:()") for w in sentence.split() if len(w) > 3}
+        hits = [i for i, w in enumerate(words) if w.lower().strip(".,;:()") in wanted]
+        middle = sorted(hits)[len(hits) // 2] if hits else 0
+        skip = max(0, min(middle - EVIDENCE_WORDS // 2, len(words) - EVIDENCE_WORDS))
+    start = passage.start
+    if skip:
+        tokens = re.finditer(r"\S+", paper[passage.start :])
+        start += next(m.start() for n, m in enumerate(tokens) if n == skip)
+    return {"section": passage.section, "start": start, "text": " ".join(words[skip : skip + EVIDENCE_WORDS])}
 
 
 def batches(claims: list[dict[str, Any]], size: int) -> list[list[dict[str, Any]]]:

@@ -273,6 +273,14 @@ def summarize(
         ),
     ] = None,
     review: Review = False,
+    no_sources: Annotated[
+        bool,
+        typer.Option(
+            "--no-sources",
+            help="Leave out the sources at the end of each paragraph, '(§3.2, p. 5)'.",
+            show_default=False,
+        ),
+    ] = False,
     server: Server = None,
     settings: Settings = None,
 ) -> None:
@@ -293,7 +301,7 @@ def summarize(
         options: dict[str, Any] = {
             "model": model, "evaluator_model": evaluator_model, "base_url": base_url, "max_iterations": max_iterations,
             "min_words": min_words, "max_output_tokens": max_output_tokens, "human_review": review or None,
-            "language": language, "audience": audience,
+            "language": language, "audience": audience, "sources": False if no_sources else None,
         }  # fmt: skip
         given = {**Context.parse_settings(settings or []), **{k: v for k, v in options.items() if v is not None}}
         ctx = Context(**given)  # checks the values here, before anything is sent anywhere

@@ -19,7 +19,7 @@ class RecordingFake(GenericFakeChatModel):
 
     prompts: list[list[BaseMessage]] = Field(default_factory=list)
     fact_prompts: list[list[BaseMessage]] = Field(default_factory=list)
-    fact_replies: list[str] | None = None
+    fact_replies: list[Any] | None = None  # replies, or functions of the request to a reply
 
     def _generate(self, messages: list[BaseMessage], *args: Any, **kwargs: Any) -> Any:
         first = next((m for m in messages if m.type == "human"), None)
@@ -27,7 +27,8 @@ class RecordingFake(GenericFakeChatModel):
         if role in ("reader", "fact-checker"):
             self.fact_prompts.append(list(messages))
             if self.fact_replies:
-                content = self.fact_replies.pop(0)
+                reply = self.fact_replies.pop(0)
+                content = reply(str(first.content)) if callable(reply) else reply
             else:
                 content = key_facts_json() if role == "reader" else fact_check_json(str(first.content))
             return ChatResult(generations=[ChatGeneration(message=AIMessage(content))])

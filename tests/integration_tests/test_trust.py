@@ -5,13 +5,14 @@ are the sample paper and ../shared/papers; benchmarks/trust.py prints the full c
 from __future__ import annotations
 
 import functools
+import re
 from pathlib import Path
 
 import pytest
 
-from paper_summarizer import quality
+from paper_summarizer import claims, evidence, quality
 from paper_summarizer.documents.convert import to_markdown
-from paper_summarizer.documents.sources import Fetched
+from paper_summarizer.documents.sources import Converted, Fetched
 from tests.conftest import SAMPLE_PAPER
 from tests.defects import DEFECTS, GOOD, NEEDS_A_CLAIM_JUDGE
 from tests.integration_tests.test_real_pdfs import REAL_PDFS, _require_shared
@@ -22,10 +23,13 @@ PARTLY_CAUGHT = {"padding", "swapped number"}
 
 
 @functools.cache
-def _paper(stem: str) -> tuple[str, str]:
+def _converted(stem: str) -> Converted:
     pdf = SAMPLE_PAPER if stem == SAMPLE_PAPER.stem else next(p for p in REAL_PDFS if p.stem == stem)
-    markdown, title, *_ = to_markdown(Fetched(pdf.read_bytes(), ".pdf", "", stem), pdf.name)
-    return markdown, title
+    return to_markdown(Fetched(pdf.read_bytes(), ".pdf", "", stem), pdf.name)
+
+
+def _paper(stem: str) -> tuple[str, str]:
+    return _converted(stem)[:2]
 
 
 def _failing(summary: str, stem: str) -> list[str]:
@@ -59,3 +63,32 @@ def test_each_kind_of_defective_summary_is_held_back(kind: str) -> None:
         bad = DEFECTS[kind](texts[stem], _paper(stem)[0], other)
         if bad != texts[stem]:
             assert _failing(bad, stem), f"{kind} on {stem} passed every gate"
+
+
+@pytest.mark.parametrize("good", GOODS, ids=lambda p: p.stem)
+def test_every_source_of_a_summary_is_a_section_and_page_of_the_paper(good: Path) -> None:
+    """Sources as a reader follows them: each "§N" is a heading of the paper, each "p. N" the
+    page where the cited passage stands in the PDF, and the passage is the paper's own text."""
+    if good.stem != SAMPLE_PAPER.stem:
+        _require_shared()
+    paper, _, _, page_starts = _converted(good.stem)
+    found = claims.claims_of(good.read_text(), paper)
+    for claim in found:
+        claim["verdict"] = "supported"
+    shown = claims.with_sources(good.read_text(), found, page_starts)
+    sources = re.findall(r" \(((?:§|p\. )[^()]*|[^()]*, p\. \d+[^()]*)\)$", shown, re.MULTILINE)
+    assert len(sources) >= 5, f"{good.stem}: only {len(sources)} paragraphs have sources"
+    headings = [h.lstrip("#").strip() for h in paper.splitlines() if h.startswith("#")]
+    for group in sources:
+        for source in group.split("; "):
+            section = re.match(r"§([\w.]+)", source)
+            if section:
+                assert any(h.startswith(section.group(1)) for h in headings), f"{good.stem}: {source}"
+            page = re.search(r"p\. (\d+)$", source)
+            assert page and 1 <= int(page.group(1)) <= len(page_starts), f"{good.stem}: {source}"
+    for claim in found:
+        for passage in claim["evidence"][:1]:
+            start = passage["start"]
+            assert paper[start:].startswith(passage["text"].split()[0])
+            page = evidence.page_of(evidence.Passage("", "", start), page_starts)
+            assert page_starts[page - 1] <= start < ([*page_starts, len(paper) + 1][page])
