@@ -71,7 +71,7 @@ def parse_key_facts(text: str) -> KeyFactsReply:
     return reply
 
 
-def located_facts(replies: list[KeyFactsReply], paper: str, page_starts: tuple[int, ...]) -> list[dict[str, Any]]:
+def located_facts(replies: list[KeyFactsReply], paper: str, where: evidence.Locator) -> list[dict[str, Any]]:
     """The facts of every part's reply, at most MAX_FACTS, each with where the paper states it
     (the passage that best matches its quoted evidence). Results are kept first when there
     are too many: a summary must carry what the paper found."""
@@ -86,7 +86,7 @@ def located_facts(replies: list[KeyFactsReply], paper: str, page_starts: tuple[i
         found = index.evidence(fact.evidence or fact.fact, k=1)
         out.append({
             "id": number, "kind": fact.kind, "fact": fact.fact.strip()[:FACT_MAX_CHARS],
-            "where": evidence.cite(found[0], page_starts) if found else "",
+            "where": where.cite(found[0].section, found[0].start) if found else "",
         })  # fmt: skip
     return out
 
@@ -137,13 +137,13 @@ def batches(claims: list[dict[str, Any]], size: int) -> list[list[dict[str, Any]
     return [claims[i : i + size] for i in range(0, len(claims), size)] or [[]]
 
 
-def claims_for_prompt(claims: list[dict[str, Any]], page_starts: tuple[int, ...]) -> str:
+def claims_for_prompt(claims: list[dict[str, Any]], where: evidence.Locator) -> str:
     blocks = []
     for claim in claims:
         lines = [f"Sentence {claim['number']}: {claim['text']}"]
         for n, found in enumerate(claim["evidence"], 1):
-            passage = evidence.Passage(found["section"], found["text"], found["start"])
-            lines.append(f"  Evidence {n} ({evidence.cite(passage, page_starts) or 'the paper'}): {found['text']}")
+            cited = where.cite(found["section"], found["start"]) or "the paper"
+            lines.append(f"  Evidence {n} ({cited}): {found['text']}")
         if not claim["evidence"]:
             lines.append("  Evidence: no passage of the paper matches it")
         blocks.append("\n".join(lines))
@@ -275,7 +275,7 @@ def _short(text: str, most: int = 80) -> str:
 # --- sources a reader can follow ------------------------------------------------------------
 
 
-def with_sources(summary: str, claims: list[dict[str, Any]], page_starts: tuple[int, ...]) -> str:
+def with_sources(summary: str, claims: list[dict[str, Any]], where: evidence.Locator) -> str:
     """The summary with each paragraph ending in its sources, "(§3.2, p. 5; §4, p. 7)": where the
     paper states what its supported sentences say (each one's best-matching passage). The
     TL;DR line is left as it is."""
@@ -284,9 +284,9 @@ def with_sources(summary: str, claims: list[dict[str, Any]], page_starts: tuple[
         if claim.get("verdict") != "supported" or not claim["evidence"]:
             continue
         best = claim["evidence"][0]
-        where = evidence.cite(evidence.Passage(best["section"], best["text"], best["start"]), page_starts)
-        if where and where not in by_block.setdefault(claim["block"], []):
-            by_block[claim["block"]].append(where)
+        cited = where.cite(best["section"], best["start"], link=True)
+        if cited and cited not in by_block.setdefault(claim["block"], []):
+            by_block[claim["block"]].append(cited)
     view = reading.render(summary)
     lines = summary.splitlines()
     for block_index, sources in by_block.items():

@@ -37,20 +37,33 @@ class Passage:
     start: int = 0  # where it starts in the paper's text, for its page
 
 
-def page_of(passage: Passage, page_starts: tuple[int, ...]) -> int:
-    """The page (from 1) the passage starts on; 0 when the paper has no pages."""
-    return bisect.bisect_right(page_starts, passage.start) if page_starts else 0
-
-
 _SECTION_NUMBER = re.compile(r"^(?:(?:\d{1,2}|[A-H])(?:\.\d{1,2}){0,3}|[IVX]{1,5})(?=\.?\s)")
 
 
-def cite(passage: Passage, page_starts: tuple[int, ...]) -> str:
-    """Where a reader finds the passage: "§3.2, p. 5", "Introduction, p. 1", or "p. 4"."""
-    number = _SECTION_NUMBER.match(passage.section)
-    section = f"§{number.group(0)}" if number else passage.section[:60]
-    page = page_of(passage, page_starts)
-    return ", ".join(p for p in (section, f"p. {page}" if page else "") if p)
+@dataclass(frozen=True)
+class Locator:
+    """Where a passage of the paper is, as a reader finds it: its section, its page (a PDF's,
+    from where the converter recorded each page starts) and, for a paper read from arXiv's
+    HTML, a link to its section's anchor."""
+
+    page_starts: tuple[int, ...] = ()
+    anchors: tuple[tuple[str, str], ...] = ()  # (heading as converted, its element's id)
+    url: str = ""  # the page the anchors are on
+
+    def page(self, start: int) -> int:
+        """The page (from 1) that the text at `start` is on; 0 when the paper has no pages."""
+        return bisect.bisect_right(self.page_starts, start) if self.page_starts else 0
+
+    def cite(self, section: str, start: int, *, link: bool = False) -> str:
+        """ "§3.2, p. 5", "Introduction, p. 1", "p. 4"; with `link`, the section part links to
+        its anchor when there is one: "[§3.2](https://arxiv.org/html/2401.01234#S3.SS2)"."""
+        number = _SECTION_NUMBER.match(section)
+        label = f"§{number.group(0)}" if number else section[:60]
+        anchor = dict(self.anchors).get(" ".join(section.split())) if link and label else None
+        if anchor and self.url:
+            label = f"[{label}]({self.url.split('#')[0]}#{anchor})"
+        page = self.page(start)
+        return ", ".join(p for p in (label, f"p. {page}" if page else "") if p)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ import functools
 import io
 import re
 import warnings
+from html.parser import HTMLParser
 from typing import TYPE_CHECKING
 
 from paper_summarizer.documents.limits import Limits
@@ -24,14 +25,67 @@ def to_markdown(doc: Fetched, label: str, limits: Limits | None = None) -> Conve
     """In this process: callers that run graphs go through `worker`, which runs this in a
     bounded worker process."""
     page_starts: tuple[int, ...] = ()
+    anchors: tuple[tuple[str, str], ...] = ()
     if doc.extension == ".pdf":
-        markdown, title, left_out, page_starts = _pdf(doc.data, label, limits or Limits.from_env())
+        markdown, title, left_out, page_starts, _ = _pdf(doc.data, label, limits or Limits.from_env())
     else:
         (markdown, title), left_out = _markitdown(doc, label), ""
+        if doc.extension in (".html", ".htm", ".xhtml"):
+            anchors = heading_anchors(doc.data)
     text = markdown.strip()  # the PDF's text starts with its first word: its page offsets hold
     if len(re.sub(r"\s+", "", text)) < MIN_TEXT_CHARS:
         raise SourceError(f"{label} has almost no text to summarize" + (f" ({left_out})" if left_out else ""))
-    return Converted(text, (title or first_heading(text) or "").strip(), left_out, page_starts)
+    return Converted(text, (title or first_heading(text) or "").strip(), left_out, page_starts, anchors)
+
+
+class _Headings(HTMLParser):
+    """Each heading's text with the id of the nearest element around it (or its own) that has
+    one: arXiv's HTML puts each section in a <section id="S3.SS2"> with its <h3> inside."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.open: list[tuple[str, str]] = []  # (tag, id) of the elements we are inside
+        self.heading: list[str] | None = None
+        self.heading_id = ""
+        self.found: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        own = dict(attrs).get("id") or ""
+        if tag in _HEADINGS:
+            self.heading = []
+            self.heading_id = own or next((i for _, i in reversed(self.open) if i), "")
+        elif tag not in _VOID:
+            self.open.append((tag, own))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _HEADINGS and self.heading is not None:
+            text = " ".join("".join(self.heading).split())
+            if text and self.heading_id:
+                self.found.setdefault(text, self.heading_id)
+            self.heading = None
+            return
+        for n in range(len(self.open) - 1, -1, -1):
+            if self.open[n][0] == tag:
+                del self.open[n:]
+                break
+
+    def handle_data(self, data: str) -> None:
+        if self.heading is not None:
+            self.heading.append(data)
+
+
+_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+_VOID = {"br", "img", "hr", "meta", "link", "input", "wbr", "source", "col", "area", "base", "embed"}
+
+
+def heading_anchors(data: bytes) -> tuple[tuple[str, str], ...]:
+    parser = _Headings()
+    try:
+        parser.feed(data.decode("utf-8", errors="replace"))
+        parser.close()
+    except Exception:  # anchors are a convenience: a page too broken for them has none
+        return ()
+    return tuple(parser.found.items())
 
 
 def _pdf(data: bytes, label: str, limits: Limits) -> Converted:

@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 from paper_summarizer.documents import sources, worker
 from paper_summarizer.errors import SourceError
+from paper_summarizer.evidence import Locator
 from paper_summarizer.state import PaperRef, Upload
 
 if TYPE_CHECKING:  # documents/ never imports the graph stack: `convert` starts in a blink
     from langgraph.store.base import BaseStore
 
 # Bump when conversion changes, so old cached text is not reused.
-CONVERTER_VERSION = "4"  # 3: hidden text left out; 4: where each page starts
+CONVERTER_VERSION = "4"  # 3: hidden text left out; 4: where each page starts, HTML anchors
 NAMESPACE = ("papers", f"v{CONVERTER_VERSION}")
 
 
@@ -49,8 +50,11 @@ async def load(
     key = hashlib.sha256(fetched.data).hexdigest()
     item = await store.aget(NAMESPACE, key)
     if item is None:
-        text, title, left_out, page_starts = await worker.aconvert(fetched, source.text)
-        value = {"text": text, "title": title, "left_out": left_out, "page_starts": list(page_starts)}
+        text, title, left_out, page_starts, anchors = await worker.aconvert(fetched, source.text)
+        value = {
+            "text": text, "title": title, "left_out": left_out, "page_starts": list(page_starts),
+            "anchors": [list(pair) for pair in anchors],
+        }  # fmt: skip
         await store.aput(NAMESPACE, key, value, index=False)
     else:
         text, title, left_out = item.value["text"], item.value["title"], item.value.get("left_out", "")
@@ -74,9 +78,12 @@ async def text(store: BaseStore, paper: PaperRef) -> str:
     return str((await _stored(store, paper))["text"])
 
 
-async def page_starts(store: BaseStore, paper: PaperRef) -> tuple[int, ...]:
-    """Where each page of the paper starts in its text; empty for a paper without pages."""
-    return tuple((await _stored(store, paper)).get("page_starts") or ())
+async def locator(store: BaseStore, paper: PaperRef) -> Locator:
+    """How a reader finds a passage of the paper: its pages (a PDF's), and its sections' anchors
+    on the page it was read from (arXiv's HTML)."""
+    stored = await _stored(store, paper)
+    anchors = tuple((heading, anchor) for heading, anchor in stored.get("anchors") or [])
+    return Locator(tuple(stored.get("page_starts") or ()), anchors, paper["source_url"] if anchors else "")
 
 
 async def _stored(store: BaseStore, paper: PaperRef) -> dict[str, Any]:

@@ -156,6 +156,9 @@ class Converted(NamedTuple):
     # Where each page starts in `markdown` (a PDF's; empty for formats without pages), so a
     # passage of the paper can be cited by its page.
     page_starts: tuple[int, ...] = ()
+    # (heading, id of its section's element) for an HTML paper (arXiv's), so a passage's
+    # section can link to its anchor on the page.
+    anchors: tuple[tuple[str, str], ...] = ()
 
 
 def parse(text: str) -> Source:

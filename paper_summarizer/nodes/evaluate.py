@@ -48,8 +48,8 @@ async def evaluate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         return {"attempts": [{"round": attempt["round"], "verdict": verdict}]}
 
     paper_text, _ = await paper_for_prompt(store, state["paper"], ctx, full_text)
-    page_starts = await library.page_starts(store, state["paper"])
-    facts, facts_usage, facts_calls = await fact_check.key_facts(state, ctx, store, full_text, page_starts)
+    where = await library.locator(store, state["paper"])
+    facts, facts_usage, facts_calls = await fact_check.key_facts(state, ctx, store, full_text, where)
     summary_claims = await asyncio.to_thread(claims.claims_of, summary, full_text)
     check_budget(state, ctx, facts_calls + 1 + fact_check.claim_calls(ctx, len(summary_claims)))
     criteria = ctx.judged_criteria()
@@ -61,7 +61,7 @@ async def evaluate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         fact_check.ask_json(
             judge, conversation(paper_text, ctx, request), lambda t: verdicts.parse_judge_reply(t, len(criteria)), run
         ),
-        fact_check.check_claims(state, ctx, summary, paper_text, summary_claims, facts, page_starts),
+        fact_check.check_claims(state, ctx, summary, paper_text, summary_claims, facts, where),
     )
     checked, covered = claims.judged(summary_claims, answers, facts)
     gates = [*gates, claims.faithful_check(checked), claims.coverage_check(covered, ctx.min_coverage)]

@@ -15,7 +15,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_core.runnables import Runnable, RunnableConfig
 from langgraph.store.base import BaseStore
 
-from paper_summarizer import claims, models
+from paper_summarizer import claims, evidence, models
 from paper_summarizer.context import Context
 from paper_summarizer.documents import budget
 from paper_summarizer.errors import UnreadableVerdictError
@@ -47,7 +47,7 @@ def key_facts_version() -> str:
 
 
 async def key_facts(
-    state: State, ctx: Context, store: BaseStore, full_text: str, page_starts: tuple[int, ...]
+    state: State, ctx: Context, store: BaseStore, full_text: str, where: evidence.Locator
 ) -> tuple[list[dict[str, Any]], Usage, int]:
     """(the paper's key facts, tokens spent, calls made): read from the store, keyed by the
     paper's hash, the judge and the prompt's version, or extracted once from the paper itself
@@ -73,7 +73,7 @@ async def key_facts(
         return await ask_json(model, messages, claims.parse_key_facts, run)
 
     done = await asyncio.gather(*(extract(n, start, end) for n, (start, end) in enumerate(spans)))
-    facts = await asyncio.to_thread(claims.located_facts, [r for r, _, _ in done], full_text, page_starts)
+    facts = await asyncio.to_thread(claims.located_facts, [r for r, _, _ in done], full_text, where)
     await store.aput(KEY_FACTS, key, {"facts": facts, "judge": name}, index=False)
     return facts, add_usage(*[u for _, u, _ in done]), sum(c for _, _, c in done)
 
@@ -94,7 +94,7 @@ async def check_claims(
     paper_text: str,
     summary_claims: list[dict[str, Any]],
     facts: list[dict[str, Any]],
-    page_starts: tuple[int, ...],
+    where: evidence.Locator,
 ) -> tuple[list[claims.ClaimsReply], Usage, int]:
     """The judge's answer for each sentence, in one call for a large model, a few sentences
     per call within a small one's window (without the paper: its evidence goes with each
@@ -113,7 +113,7 @@ async def check_claims(
             first=numbers[0] if numbers else 0,
             last=numbers[-1] if numbers else 0,
             summary=quote(summary),
-            claims=quote(claims.claims_for_prompt(group, page_starts)) or "(none)",
+            claims=quote(claims.claims_for_prompt(group, where)) or "(none)",
         )
         model = await structured(name, ctx, "claims", claims.claims_schema(numbers, len(facts) if ask_facts else 0))
         messages = conversation("" if small else paper_text, ctx, request)

@@ -33,7 +33,7 @@ async def finalize(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         cost = round((usage["input_tokens"] * ctx.input_price + usage["output_tokens"] * ctx.output_price) / 1e6, 6)
     summary = await texts.get(store, best.get("summary_key", ""))
     record = json.loads(await texts.get(store, verdict.get("claims_key", "")) or "{}")
-    page_starts = await library.page_starts(store, paper)
+    where = await library.locator(store, paper)
     result = Result(
         status=Status.PASSED.value if passed else Status.CAP_REACHED.value,
         title=paper["title"],
@@ -51,17 +51,17 @@ async def finalize(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         usage=usage,
         condense_usage=condense_usage,
         cost_usd=cost,
-        claims=[_readable_claim(c, page_starts) for c in record.get("claims", [])],
+        claims=[_readable_claim(c, where) for c in record.get("claims", [])],
         key_facts=record.get("facts", []),
         attempts=[await _readable(store, a) for a in attempts],
     )
     thread_id = str((get_config().get("configurable") or {}).get("thread_id", ""))
-    shown = claims.with_sources(summary, record.get("claims", []), page_starts) if ctx.sources else summary
+    shown = claims.with_sources(summary, record.get("claims", []), where) if ctx.sources else summary
     result["markdown"] = shown.rstrip() + "\n\n---\n\n" + "\n".join(f"*{line}*  " for line in footer(result, thread_id))
     return {"result": result}
 
 
-def _readable_claim(claim: dict[str, Any], page_starts: tuple[int, ...]) -> dict[str, Any]:
+def _readable_claim(claim: dict[str, Any], where: evidence.Locator) -> dict[str, Any]:
     """A sentence as the report shows it: the judge's answer, and its evidence with where it is."""
     return {
         "sentence": claim["text"],
@@ -69,7 +69,7 @@ def _readable_claim(claim: dict[str, Any], page_starts: tuple[int, ...]) -> dict
         "reason": claim["reason"],
         "evidence": [
             {
-                "where": evidence.cite(evidence.Passage(e["section"], e["text"], e["start"]), page_starts),
+                "where": where.cite(e["section"], e["start"]),
                 "text": e["text"],
             }
             for e in claim["evidence"]

@@ -40,7 +40,7 @@ def test_every_real_pdf_keeps_its_text(path: Path | None) -> None:
     _require_shared()
     assert path is not None
     data = path.read_bytes()
-    markdown, _, _, _ = convert_pdf(data)
+    markdown, *_ = convert_pdf(data)
     layer = _words(text_layer(data))
     kept = sum((layer & _words(markdown)).values()) / sum(layer.values())
     assert kept >= 0.90, f"{path.name}: kept {kept:.0%} of its text-layer words"
@@ -60,7 +60,8 @@ def test_each_page_of_a_real_pdf_starts_where_its_text_does(path: Path | None) -
     _require_shared()
     assert path is not None
     data = path.read_bytes()
-    markdown, _, _, starts = convert_pdf(data)
+    converted = convert_pdf(data)
+    markdown, starts = converted.markdown, converted.page_starts
     pdf = pypdfium2.PdfDocument(data)
     layers = [_words(_layer(pdf, i)) for i in range(len(pdf))]
     pdf.close()
@@ -88,7 +89,7 @@ def test_a_scanned_pdf_is_read_with_ocr_page_by_page(tmp_path: Path, caplog: pyt
     data = make_scanned_pdf(tmp_path / "scan.pdf", sentence).read_bytes()
     assert text_layer(data).strip() == ""
     with caplog.at_level(logging.INFO, logger="paper_summarizer.documents.ocr"):
-        markdown, _, _, _ = convert_pdf(data)
+        markdown, *_ = convert_pdf(data)
     assert sentence.lower() in " ".join(markdown.lower().split())
     assert [r.getMessage() for r in caplog.records] == ["OCR: reading page 1 of 1"]
 

@@ -218,3 +218,55 @@ def test_a_redirect_to_another_scheme_is_refused(file_server: tuple[Path, str]) 
     _, base = file_server
     with pytest.raises(SourceError, match="unsupported URL scheme 'file'"):
         sources.fetch(sources.parse(f"{base}/redirect?to=file:///etc/passwd"), access=SERVED_HERE, max_bytes=10**6)
+
+
+def _latexml(markdown: str) -> str:
+    """The paper as arXiv's HTML (LaTeXML) sets it: each section a <section id="S2"> with its
+    numbered <h2> inside, the abstract in a <div id="abstract">."""
+    body, number = [], 0
+    for block in markdown.split("\n\n"):
+        if block.startswith("# "):
+            body.append(f'<h1 class="ltx_title ltx_title_document">{block[2:]}</h1>')
+        elif block.startswith("## Abstract"):
+            body.append('<div class="ltx_abstract" id="abstract"><h6 class="ltx_title">Abstract</h6>')
+        elif block.startswith("## "):
+            number += 1
+            tag, title = block[3:].split(" ", 1)
+            body.append(
+                f'</div></section><section id="S{number}" class="ltx_section"><h2 class="ltx_title">'
+                f'<span class="ltx_tag ltx_tag_section">{tag} </span>{title}</h2><div class="ltx_para">'
+            )
+        else:
+            body.append(f'<p class="ltx_p">{block}</p>')
+    html = "".join(body).replace("</div></section>", "</div>", 1)  # the abstract closes first
+    return f"<!DOCTYPE html><html><head><title>x</title></head><body><article>{html}</div></section></article></body></html>"
+
+
+def test_sources_of_an_arxiv_html_paper_link_to_its_section_anchors(
+    arxiv: dict[str, bytes], fakes: dict[str, Any], tmp_path: Path
+) -> None:
+    import re
+
+    from langgraph.checkpoint.memory import InMemorySaver
+
+    from paper_summarizer.context import Context
+    from paper_summarizer.graph import build_graph
+    from tests.factories import summary
+    from tests.fakes import script
+    from tests.graph_runs import invoke
+    from tests.scripted_server import verdict_json
+
+    html = _latexml(paper_markdown())
+    arxiv["/html/2401.01234"] = html.encode()
+    script(fakes, "writer", [summary(150, seed=1)])
+    script(fakes, "judge", [verdict_json("PASS")])
+    graph = build_graph(InMemorySaver(), InMemoryStore())
+    context = Context(model="writer", evaluator_model="judge", min_words=100, max_iterations=1)
+    out = invoke(graph, {"source": "arXiv:2401.01234"}, {"configurable": {"thread_id": "t"}}, context=context)
+    markdown = out["result"]["markdown"]
+    base = arxiv["__base__"].decode()
+    links = re.findall(r"\[§(\d)\]\(([^)#]+)#([^)]+)\)", markdown)
+    assert len(links) >= 4, markdown
+    for number, url, anchor in links:
+        assert url == f"{base}/html/2401.01234"
+        assert f'<section id="{anchor}"' in html and anchor == f"S{number}"  # the section it names

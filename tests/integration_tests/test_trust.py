@@ -71,11 +71,13 @@ def test_every_source_of_a_summary_is_a_section_and_page_of_the_paper(good: Path
     page where the cited passage stands in the PDF, and the passage is the paper's own text."""
     if good.stem != SAMPLE_PAPER.stem:
         _require_shared()
-    paper, _, _, page_starts = _converted(good.stem)
+    converted = _converted(good.stem)
+    paper, where = converted.markdown, evidence.Locator(converted.page_starts)
+    page_starts = converted.page_starts
     found = claims.claims_of(good.read_text(), paper)
     for claim in found:
         claim["verdict"] = "supported"
-    shown = claims.with_sources(good.read_text(), found, page_starts)
+    shown = claims.with_sources(good.read_text(), found, where)
     sources = re.findall(r" \(((?:§|p\. )[^()]*|[^()]*, p\. \d+[^()]*)\)$", shown, re.MULTILINE)
     assert len(sources) >= 5, f"{good.stem}: only {len(sources)} paragraphs have sources"
     headings = [h.lstrip("#").strip() for h in paper.splitlines() if h.startswith("#")]
@@ -90,5 +92,5 @@ def test_every_source_of_a_summary_is_a_section_and_page_of_the_paper(good: Path
         for passage in claim["evidence"][:1]:
             start = passage["start"]
             assert paper[start:].startswith(passage["text"].split()[0])
-            page = evidence.page_of(evidence.Passage("", "", start), page_starts)
+            page = where.page(start)
             assert page_starts[page - 1] <= start < ([*page_starts, len(paper) + 1][page])

@@ -79,7 +79,7 @@ def _kept_share(data: bytes, markdown: str) -> float:
 
 def test_text_sized_by_the_text_matrix_is_body_text_not_a_figure_label(tmp_path: Path) -> None:
     data = make_matrix_sized_pdf(tmp_path / "m.pdf").read_bytes()
-    markdown, title, _, _ = convert_pdf(data)
+    markdown, title, *_ = convert_pdf(data)
     assert title == "Scaled Type Matters"
     assert _kept_share(data, markdown) > 0.95
 
@@ -87,7 +87,7 @@ def test_text_sized_by_the_text_matrix_is_body_text_not_a_figure_label(tmp_path:
 def test_the_safety_net_keeps_a_page_the_layout_pass_drops(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     data = make_large_print_page_pdf(tmp_path / "big.pdf").read_bytes()
     with caplog.at_level(logging.INFO, logger="paper_summarizer.documents.pdf"):
-        markdown, _, _, _ = convert_pdf(data)
+        markdown, *_ = convert_pdf(data)
     assert _kept_share(data, markdown) > 0.95
     notes = [r.getMessage() for r in caplog.records]
     assert notes == ["pdf: the layout pass lost or garbled text on page 3; kept PDFium's plain text there instead"]
@@ -143,7 +143,7 @@ def test_text_a_reader_cannot_see_is_left_out_and_said_so(
 
     data = HIDDEN_TEXT[name](tmp_path / f"{name}.pdf").read_bytes()
     with caplog.at_level(logging.INFO, logger="paper_summarizer.documents.pdf"):
-        markdown, _, left_out, _ = convert_pdf(data)
+        markdown, _, left_out, *_ = convert_pdf(data)
     assert HIDDEN.split()[0] not in markdown and "ANSWER PASS" not in markdown
     assert _words(PROSE) <= _words(markdown)  # every visible word stays
     assert f"Left out {len(HIDDEN.replace(' ', ''))} characters" in left_out and REASONS[name] in left_out
@@ -156,9 +156,9 @@ def test_white_text_on_a_dark_box_and_a_scans_invisible_ocr_text_are_kept(tmp_pa
     Invisible text over a picture is a scanned page's OCR layer: the picture shows those words."""
     from tests.hostile_pdfs import PROSE, SEEN, make_scan_with_ocr_layer, make_white_on_dark
 
-    markdown, _, left_out, _ = convert_pdf(make_white_on_dark(tmp_path / "w.pdf").read_bytes())
+    markdown, _, left_out, *_ = convert_pdf(make_white_on_dark(tmp_path / "w.pdf").read_bytes())
     assert SEEN in markdown and left_out == ""
-    markdown, _, left_out, _ = convert_pdf(make_scan_with_ocr_layer(tmp_path / "scan.pdf").read_bytes())
+    markdown, _, left_out, *_ = convert_pdf(make_scan_with_ocr_layer(tmp_path / "scan.pdf").read_bytes())
     assert _words(PROSE) <= _words(markdown) and left_out == ""
 
 
