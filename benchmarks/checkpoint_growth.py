@@ -21,7 +21,9 @@ from tests.factories import paper_markdown, prose, summary
 from tests.scripted_server import ScriptedServer, verdict_json, writer_and_judge
 
 ROUNDS = 5
-SUMMARY = summary(900, sections=5)  # about 6 KB, a realistic summary
+# About 6 KB each, realistic summaries; each round's is new, as a revision is, so each round's
+# texts and claim record are new rows in the store too.
+SUMMARIES = [summary(900, sections=5, seed=n) for n in range(1, 1 + ROUNDS * (ROUNDS + 1))]
 
 
 def paper_of_size(directory: Path, kb: int) -> Path:
@@ -60,7 +62,7 @@ def sqlite_db(directory: Path) -> Callable[[str], tuple[str, Callable[[], int]]]
     return make
 
 
-def postgres_db(url: str) -> Callable[[str], tuple[str, Callable[[], int]]]:
+def postgres_db(url: str, only_checkpoints: bool = False) -> Callable[[str], tuple[str, Callable[[], int]]]:
     import psycopg
 
     def make(name: str) -> tuple[str, Callable[[], int]]:
@@ -74,6 +76,8 @@ def postgres_db(url: str) -> Callable[[str], tuple[str, Callable[[], int]]]:
             # too coarse to see one round.
             with psycopg.connect(db_url) as conn:
                 tables = [r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")]
+                if only_checkpoints:  # the graph's state, without the store's texts and records
+                    tables = [t for t in tables if t.startswith("checkpoint")]
                 total = 0
                 for table in tables:
                     row = conn.execute(f'SELECT coalesce(sum(pg_column_size(t.*)), 0) FROM "{table}" t').fetchone()
@@ -97,12 +101,12 @@ def report(label: str, sizes: list[int]) -> None:
 
 
 def main() -> None:
-    script = writer_and_judge([SUMMARY], [verdict_json("NEEDS_IMPROVEMENT", "Keep going.")])
+    script = writer_and_judge(list(SUMMARIES), [verdict_json("NEEDS_IMPROVEMENT", "Keep going.")])
     server = ScriptedServer(script).start()
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
         papers = {kb: paper_of_size(directory, kb) for kb in (5, 500)}
-        print(f"database KB after 1..{ROUNDS} rounds (summary {len(SUMMARY) / 1000:.1f} KB per round)")
+        print(f"database KB after 1..{ROUNDS} rounds (summary {len(SUMMARIES[0]) / 1000:.1f} KB per round)")
         print("sqlite: file size; postgres: bytes of stored rows")
         for kb, paper in papers.items():
             report(f"sqlite, {kb} KB paper", growth(paper, sqlite_db(directory), server, directory / "out"))
@@ -112,6 +116,9 @@ def main() -> None:
             with running_postgres() as url:
                 for kb, paper in papers.items():
                     report(f"postgres, {kb} KB paper", growth(paper, postgres_db(url), server, directory / "out"))
+                for kb, paper in papers.items():
+                    sizes = growth(paper, postgres_db(url, only_checkpoints=True), server, directory / "out")
+                    report(f"  checkpoints only, {kb} KB", sizes)
         except PostgresUnavailable as exc:
             print(f"postgres: skipped ({exc})")
     server.stop()

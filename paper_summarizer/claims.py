@@ -7,6 +7,7 @@ Pure functions of text and replies; nodes/fact_check.py makes the calls."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from typing import Any, Literal, TypeVar
@@ -117,8 +118,9 @@ def claims_of(summary: str, paper: str) -> list[dict[str, Any]]:
 
 
 def _excerpt(paper: str, passage: evidence.Passage, sentence: str) -> dict[str, Any]:
-    """EVIDENCE_WORDS of the passage, centred where it shares most words with the sentence:
-    {section, start (where the excerpt starts in the paper, for its page), text}."""
+    """EVIDENCE_WORDS of the passage, centred where it shares most words with the sentence, as
+    {section, start, end}: offsets into the paper (its page, and its text when shown), so a
+    round's record in the store stays small."""
     words = passage.text.split()
     skip = 0
     if len(words) > EVIDENCE_WORDS:
@@ -126,24 +128,30 @@ def _excerpt(paper: str, passage: evidence.Passage, sentence: str) -> dict[str, 
         hits = [i for i, w in enumerate(words) if w.lower().strip(".,;:()") in wanted]
         middle = sorted(hits)[len(hits) // 2] if hits else 0
         skip = max(0, min(middle - EVIDENCE_WORDS // 2, len(words) - EVIDENCE_WORDS))
-    start = passage.start
-    if skip:
-        tokens = re.finditer(r"\S+", paper[passage.start :])
-        start += next(m.start() for n, m in enumerate(tokens) if n == skip)
-    return {"section": passage.section, "start": start, "text": " ".join(words[skip : skip + EVIDENCE_WORDS])}
+    tokens = list(itertools.islice(re.finditer(r"\S+", paper[passage.start :]), skip + min(len(words), EVIDENCE_WORDS)))
+    return {
+        "section": passage.section,
+        "start": passage.start + tokens[skip].start(),
+        "end": passage.start + tokens[-1].end(),
+    }
+
+
+def excerpt(paper: str, found: dict[str, Any]) -> str:
+    """The paper's words of an evidence excerpt."""
+    return " ".join(paper[found["start"] : found["end"]].split())
 
 
 def batches(claims: list[dict[str, Any]], size: int) -> list[list[dict[str, Any]]]:
     return [claims[i : i + size] for i in range(0, len(claims), size)] or [[]]
 
 
-def claims_for_prompt(claims: list[dict[str, Any]], where: evidence.Locator) -> str:
+def claims_for_prompt(claims: list[dict[str, Any]], paper: str, where: evidence.Locator) -> str:
     blocks = []
     for claim in claims:
         lines = [f"Sentence {claim['number']}: {claim['text']}"]
         for n, found in enumerate(claim["evidence"], 1):
             cited = where.cite(found["section"], found["start"]) or "the paper"
-            lines.append(f"  Evidence {n} ({cited}): {found['text']}")
+            lines.append(f"  Evidence {n} ({cited}): {excerpt(paper, found)}")
         if not claim["evidence"]:
             lines.append("  Evidence: no passage of the paper matches it")
         blocks.append("\n".join(lines))

@@ -61,7 +61,7 @@ async def evaluate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         fact_check.ask_json(
             judge, conversation(paper_text, ctx, request), lambda t: verdicts.parse_judge_reply(t, len(criteria)), run
         ),
-        fact_check.check_claims(state, ctx, summary, paper_text, summary_claims, facts, where),
+        fact_check.check_claims(state, ctx, summary, full_text, paper_text, summary_claims, facts, where),
     )
     checked, covered = claims.judged(summary_claims, answers, facts)
     gates = [*gates, claims.faithful_check(checked), claims.coverage_check(covered, ctx.min_coverage)]

@@ -91,6 +91,7 @@ async def check_claims(
     state: State,
     ctx: Context,
     summary: str,
+    full_text: str,
     paper_text: str,
     summary_claims: list[dict[str, Any]],
     facts: list[dict[str, Any]],
@@ -113,7 +114,7 @@ async def check_claims(
             first=numbers[0] if numbers else 0,
             last=numbers[-1] if numbers else 0,
             summary=quote(summary),
-            claims=quote(claims.claims_for_prompt(group, where)) or "(none)",
+            claims=quote(claims.claims_for_prompt(group, full_text, where)) or "(none)",
         )
         model = await structured(name, ctx, "claims", claims.claims_schema(numbers, len(facts) if ask_facts else 0))
         messages = conversation("" if small else paper_text, ctx, request)

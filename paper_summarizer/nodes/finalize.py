@@ -34,6 +34,7 @@ async def finalize(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     summary = await texts.get(store, best.get("summary_key", ""))
     record = json.loads(await texts.get(store, verdict.get("claims_key", "")) or "{}")
     where = await library.locator(store, paper)
+    paper_text = await library.text(store, paper) if record.get("claims") else ""
     result = Result(
         status=Status.PASSED.value if passed else Status.CAP_REACHED.value,
         title=paper["title"],
@@ -51,7 +52,7 @@ async def finalize(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         usage=usage,
         condense_usage=condense_usage,
         cost_usd=cost,
-        claims=[_readable_claim(c, where) for c in record.get("claims", [])],
+        claims=[_readable_claim(c, paper_text, where) for c in record.get("claims", [])],
         key_facts=record.get("facts", []),
         attempts=[await _readable(store, a) for a in attempts],
     )
@@ -61,7 +62,7 @@ async def finalize(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     return {"result": result}
 
 
-def _readable_claim(claim: dict[str, Any], where: evidence.Locator) -> dict[str, Any]:
+def _readable_claim(claim: dict[str, Any], paper: str, where: evidence.Locator) -> dict[str, Any]:
     """A sentence as the report shows it: the judge's answer, and its evidence with where it is."""
     return {
         "sentence": claim["text"],
@@ -70,7 +71,7 @@ def _readable_claim(claim: dict[str, Any], where: evidence.Locator) -> dict[str,
         "evidence": [
             {
                 "where": where.cite(e["section"], e["start"]),
-                "text": e["text"],
+                "text": claims.excerpt(paper, e),
             }
             for e in claim["evidence"]
         ],

@@ -239,7 +239,8 @@ def _latexml(markdown: str) -> str:
         else:
             body.append(f'<p class="ltx_p">{block}</p>')
     html = "".join(body).replace("</div></section>", "</div>", 1)  # the abstract closes first
-    return f"<!DOCTYPE html><html><head><title>x</title></head><body><article>{html}</div></section></article></body></html>"
+    page = "<!DOCTYPE html><html><head><title>x</title></head><body><article>{}</div></section></article></body></html>"
+    return page.format(html)
 
 
 def test_sources_of_an_arxiv_html_paper_link_to_its_section_anchors(

@@ -91,6 +91,8 @@ def test_every_source_of_a_summary_is_a_section_and_page_of_the_paper(good: Path
     for claim in found:
         for passage in claim["evidence"][:1]:
             start = passage["start"]
-            assert paper[start:].startswith(passage["text"].split()[0])
+            shown = claims.excerpt(paper, passage)  # the paper's words, in its section
+            section = [p.text for p in evidence.index(paper).passages if p.section == passage["section"]]
+            assert shown and any(shown in text for text in section), shown
             page = where.page(start)
             assert page_starts[page - 1] <= start < ([*page_starts, len(paper) + 1][page])
