@@ -42,7 +42,7 @@ class KeyFactsReply(BaseModel):
     facts: list[KeyFact] = Field(default_factory=list)
 
 
-def key_facts_schema(most: int) -> dict[str, Any]:
+def key_facts_schema(most: int, chars: int = FACT_MAX_CHARS) -> dict[str, Any]:
     return {
         "type": "object",
         "properties": {
@@ -54,8 +54,8 @@ def key_facts_schema(most: int) -> dict[str, Any]:
                     "type": "object",
                     "properties": {
                         "kind": {"type": "string", "enum": ["contribution", "result", "limitation"]},
-                        "fact": {"type": "string", "maxLength": FACT_MAX_CHARS},
-                        "evidence": {"type": "string", "maxLength": FACT_MAX_CHARS},
+                        "fact": {"type": "string", "maxLength": chars},
+                        "evidence": {"type": "string", "maxLength": chars},
                     },
                     "required": ["kind", "fact", "evidence"],
                 },
@@ -177,7 +177,7 @@ class ClaimsReply(BaseModel):
     facts_conveyed: list[int] = Field(default_factory=list)
 
 
-def claims_schema(numbers: list[int], n_facts: int) -> dict[str, Any]:
+def claims_schema(numbers: list[int], n_facts: int, reason_chars: int = REASON_MAX_CHARS) -> dict[str, Any]:
     return {
         "type": "object",
         "properties": {
@@ -189,7 +189,7 @@ def claims_schema(numbers: list[int], n_facts: int) -> dict[str, Any]:
                     "type": "object",
                     "properties": {
                         "sentence": {"type": "integer", "enum": numbers or [0]},
-                        "reason": {"type": "string", "maxLength": REASON_MAX_CHARS},
+                        "reason": {"type": "string", "maxLength": reason_chars},
                         "verdict": {"type": "string", "enum": ["supported", "not_supported", "contradicted"]},
                     },
                     "required": ["sentence", "reason", "verdict"],

@@ -32,6 +32,10 @@ class ScriptedServer:
     url: str = ""
     # HTTP/1.1 keep-alive for replies with a length, as real model servers do (streams close).
     keep_alive: bool = False
+    # The judge's key-fact and fact-check requests get default_reply's answers (every sentence
+    # supported), kept apart in `fact_requests`, unless the script is to answer them itself.
+    script_fact_checks: bool = False
+    fact_requests: list[dict[str, Any]] = field(default_factory=list)
     _httpd: ThreadingHTTPServer | None = None
 
     def start(self) -> ScriptedServer:
@@ -45,10 +49,11 @@ class ScriptedServer:
 
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                default = None if server.script_fact_checks else default_reply(body)
                 with lock:
-                    server.requests.append(body)
+                    (server.fact_requests if default else server.requests).append(body)
                     number = len(server.requests)
-                reply = server.script(body, number)
+                reply = default or server.script(body, number)
                 time.sleep(reply.delay)
                 if reply.status != 200:
                     self._send(reply.status, {"error": {"message": f"scripted {reply.status}", "type": "scripted"}})

@@ -37,7 +37,10 @@ JUDGE_TRIES = 2  # a reply that cannot be read is sent back once, with what was 
 JUDGE_MIN_OUTPUT_TOKENS = 1024
 # Sentences per fact-checking call: a whole summary at once, or a few at a time for a model
 # whose window holds 8k tokens or less (their evidence must fit beside them).
-CLAIMS_PER_CALL, CLAIMS_PER_SMALL_CALL = 40, 4
+CLAIMS_PER_CALL, CLAIMS_PER_SMALL_CALL = 40, 8
+# A small judge's replies are kept short enough for its output limit (1,024 tokens for the
+# embedded model): shorter reasons and facts, and fewer facts a call.
+SMALL_TEXT_CHARS, SMALL_MOST_FACTS = 100, 8
 KEY_FACTS = ("key_facts",)  # store namespace
 
 
@@ -61,9 +64,12 @@ async def key_facts(
         return list(item.value["facts"]), _no_usage(), 0
     spans = _spans(paper, full_text, ctx)
     check_budget(state, ctx, len(spans))
+    small = context_window(ctx) <= SMALL_CONTEXT
     most = max(2, claims.MAX_FACTS // len(spans)) if len(spans) > 1 else claims.MAX_FACTS
+    most = min(most, SMALL_MOST_FACTS) if small else most
     least = min(claims.MIN_FACTS, most) if len(spans) == 1 else 1
-    model = await structured(name, ctx, "key_facts", claims.key_facts_schema(most))
+    chars = SMALL_TEXT_CHARS if small else claims.FACT_MAX_CHARS
+    model = await structured(name, ctx, "key_facts", claims.key_facts_schema(most, chars))
 
     async def extract(n: int, start: int, end: int) -> tuple[claims.KeyFactsReply, Usage, int]:
         part = f" (part {n + 1} of {len(spans)}; other parts are read separately)" if len(spans) > 1 else ""
@@ -113,10 +119,14 @@ async def check_claims(
             facts_request=fill(template("facts_conveyed"), facts=claims.facts_for_prompt(facts)) if ask_facts else "",
             first=numbers[0] if numbers else 0,
             last=numbers[-1] if numbers else 0,
-            summary=quote(summary),
+            # A small window holds the whole summary once: in the call that judges its coverage.
+            summary=f"<summary>\n{quote(summary)}\n</summary>\n\n" if ask_facts or not small else "",
             claims=quote(claims.claims_for_prompt(group, full_text, where)) or "(none)",
         )
-        model = await structured(name, ctx, "claims", claims.claims_schema(numbers, len(facts) if ask_facts else 0))
+        schema = claims.claims_schema(
+            numbers, len(facts) if ask_facts else 0, SMALL_TEXT_CHARS if small else claims.REASON_MAX_CHARS
+        )
+        model = await structured(name, ctx, "claims", schema)
         messages = conversation("" if small else paper_text, ctx, request)
         run = {"run_name": f"fact-check round {len(state['attempts'])}", "metadata": {"batch": n}}
         return await ask_json(model, messages, lambda text: claims.parse_claims(text, numbers), run)

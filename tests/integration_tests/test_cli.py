@@ -147,18 +147,20 @@ def test_batch_with_one_bad_source_reports_it_and_finishes_the_others(
 def test_a_run_past_its_budget_stops_with_one_line_and_resumes_with_a_larger_one(
     scripted: list[ScriptedServer], paper: Path, tmp_path: Path
 ) -> None:
-    """Round 1 takes two calls (writer, judge); a budget of 3 leaves no room for round 2's pair."""
+    """Round 1 takes four calls (writer; the judge's key facts, criteria and fact-check); round 2
+    three (the key facts are kept): a budget of 5 leaves no room for round 2's judge."""
     server = start(
         scripted,
         writer_and_judge([summary(150)], [verdict_json("NEEDS_IMPROVEMENT", "- say more"), verdict_json("PASS")]),
     )
     base = [str(paper), *scripted_args(server), "--thread-id", "budget"]
-    done = cli("summarize", *base, "--set", "max_model_calls=3", cwd=tmp_path)
-    _one_line_error(done, 1, "the run has made 3 model calls and needs 1 more, over its budget of 3 (max_model_calls)")
+    done = cli("summarize", *base, "--set", "max_model_calls=5", cwd=tmp_path)
+    _one_line_error(done, 1, "the run has made 5 model calls and needs 2 more, over its budget of 5 (max_model_calls)")
     assert not (tmp_path / "paper.summary.md").exists()
-    calls = len(server.requests)
-    assert calls == 3  # writer, judge, writer: the judge of round 2 was never asked
+    calls, checks = len(server.requests), len(server.fact_requests)
+    assert (calls, checks) == (3, 2)  # writer, judge, writer; key facts, fact-check: round 2's judge never asked
     again = cli("resume", "budget", "--set", "max_model_calls=10", cwd=tmp_path)
     assert again.returncode == 0, again.stderr
-    assert len(server.requests) == calls + 1  # only the missing judge call: nothing paid twice
+    # only round 2's judge calls: nothing paid twice, the key facts not extracted again
+    assert (len(server.requests), len(server.fact_requests)) == (calls + 1, checks + 1)
     assert (tmp_path / "paper.summary.md").exists()

@@ -119,8 +119,11 @@ def test_a_small_judge_checks_claims_a_few_at_a_time_without_the_paper(fakes: Fa
     checks = [p for p in judge.fact_prompts if role_of_request(str(p[-1].content)) == "fact-checker"]
     assert len(checks) == -(-len(result["claims"]) // fact_check.CLAIMS_PER_SMALL_CALL) > 1
     assert all("<paper>" not in str(p[-1].content) for p in checks)
-    assert all(len(re.findall(r"^Sentence \d+:", str(p[-1].content), re.MULTILINE)) <= 4 for p in checks)
-    assert sum("Fact 1 (" in str(p[-1].content) for p in checks) == 1  # coverage is asked once
+    per_call = fact_check.CLAIMS_PER_SMALL_CALL
+    assert all(len(re.findall(r"^Sentence \d+:", str(p[-1].content), re.MULTILINE)) <= per_call for p in checks)
+    # coverage is asked once, with the whole summary; the other calls hold their sentences only
+    assert sum("Fact 1 (" in str(p[-1].content) for p in checks) == 1
+    assert sum("<summary>" in str(p[-1].content) for p in checks) == 1
 
 
 def test_a_sentence_the_judge_leaves_unanswered_does_not_pass() -> None:
