@@ -167,8 +167,9 @@ def test_token_totals_add_up_and_cost_is_estimated(scripted: list[ScriptedServer
         assert all(n > 0 for n in per_call)
         assert report["usage"][key] == sum(per_call) + report["condense_usage"][key]
     # The scripted server bills len(prompt)/4 tokens: the totals are the server's own numbers.
+    # Every call counts: the writer's, and the judge's criteria, key facts and fact-checks.
     assert report["usage"]["input_tokens"] == sum(
-        sum(len(m["content"]) for m in r["messages"]) // 4 for r in server.requests
+        sum(len(m["content"]) for m in r["messages"]) // 4 for r in server.requests + server.fact_requests
     )
     expected = (report["usage"]["input_tokens"] * 1.0 + report["usage"]["output_tokens"] * 2.0) / 1e6
     assert report["cost_usd"] == pytest.approx(expected)

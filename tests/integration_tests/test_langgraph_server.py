@@ -94,7 +94,12 @@ def test_run_to_pass_then_read_state_and_history(
     assert result["status"] == "passed" and result["best_round"] == 2
     assert [a["verdict"]["evaluation"] for a in result["attempts"]] == ["NEEDS_IMPROVEMENT", "PASS"]
     assert result["summary"] == summary(150, seed=2).strip()
-    assert result["markdown"].startswith(result["summary"]) and "judged by openai:scripted" in result["markdown"]
+    assert (
+        result["markdown"].startswith(result["summary"].split("\n\n")[0])
+        and "judged by openai:scripted" in result["markdown"]
+    )
+    assert "sentences were checked against the paper and supported" in result["markdown"]
+    assert result["claims"] and all(c["evidence"] for c in result["claims"])  # the report's claims, served too
     state = client.threads.get_state(thread["thread_id"])
     assert state["next"] == [] and state["values"]["summary"].startswith(f"# {TITLE}")
     assert state["values"]["paper"]["title"] == "Gated Judges for Summaries"

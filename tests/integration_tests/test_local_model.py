@@ -45,10 +45,15 @@ def test_sample_paper_end_to_end_with_no_api_key(tmp_path: Path) -> None:
 
 
 def test_local_judge_answers_in_the_schema(scripted: list[ScriptedServer], tmp_path: Path) -> None:
-    # A scripted writer gives a summary that clears every gate, so the local judge must answer.
-    good = (GOOD / "sample-paper.md").read_text()  # a hand-written summary of the sample paper
-    server = start(scripted, writer_and_judge([good], ["unused"]))
-    context = Context(model="openai:scripted", base_url=server.url, evaluator_model="local", max_iterations=1)
+    # A scripted writer gives a summary that clears every gate, so the local judge must answer:
+    # the criteria, the key facts and each sentence. Half of the hand-written summary of the
+    # sample paper (its problem, approach and results) keeps the 135M judge's calls to a few.
+    good = (GOOD / "sample-paper.md").read_text()
+    kept = [s for s in good.split("\n## ") if not s.startswith(("The experiments", "Limitations", "Why it matters"))]
+    server = start(scripted, writer_and_judge(["\n## ".join(kept)], ["unused"]))
+    context = Context(
+        model="openai:scripted", base_url=server.url, evaluator_model="local", max_iterations=1, min_words=250
+    )
     try:
         result = summarize(str(SAMPLE_PAPER), context, checkpoint_db=str(tmp_path / "c.sqlite"), output_dir=tmp_path)
     finally:
@@ -57,6 +62,14 @@ def test_local_judge_answers_in_the_schema(scripted: list[ScriptedServer], tmp_p
     assert verdict["judge_model"] == "local"
     assert "could not be read" not in verdict["feedback"]  # the grammar kept it valid JSON
     assert len(verdict["criteria"]) == len(context.judged_criteria())
+    # every sentence answered in the schema (none left "not_assessed"), a few sentences a call
+    assert result.result is not None and result.result["claims"]
+    # A 135M judge may answer one sentence twice and skip another: that one stays "not_assessed",
+    # which does not pass; every answer it gave is in the schema.
+    answers = [c["verdict"] for c in result.result["claims"]]
+    assert set(answers) <= {"supported", "not_supported", "contradicted", "not_assessed"}
+    assert len([a for a in answers if a != "not_assessed"]) >= len(answers) / 2
+    assert len(server.fact_requests) == 0  # the local judge's calls go to its own server
     assert [r for r in server.requests] and all(
         request_of(r["messages"][-1]["content"]).startswith("Role: writer") for r in server.requests
     )

@@ -127,3 +127,33 @@ def test_condense_off_shortens_instead_and_says_so(fake: PromptFake, tmp_path: P
     state = invoke(graph, {"source": str(long_paper(tmp_path))}, {"configurable": {"thread_id": "t"}}, context=ctx)
     assert "shortened to fit" in state["paper"]["notice"]
     assert not any(str(p[-1].content).startswith("You are condensing") for p in fake.prompts)
+
+
+def test_key_facts_of_a_condensed_paper_come_from_its_parts_not_the_notes(
+    fake: PromptFake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from paper_summarizer.evidence import Locator
+    from paper_summarizer.nodes import fact_check
+    from tests.scripted_server import key_facts_json
+
+    text = long_paper(tmp_path).read_text()
+    ctx = small_window()
+    parts = budget.plan_parts(text, 1500, 2000)
+    paper: Any = {"key": "k", "title": "A Long Paper", "parts": parts, "condensed_key": "notes"}
+    monkeypatch.setattr(PromptFake, "_generate", _answer_key_facts(fake, key_facts_json()))
+    facts, _, calls = awaited(
+        fact_check.key_facts({"source": "long.md", "paper": paper}, ctx, InMemoryStore(), text, Locator())
+    )
+    assert calls == len(parts) >= 3 and len(facts) == 3 * len(parts)
+    for part, prompt in zip(parts, fake.prompts, strict=True):
+        read = str(prompt[-1].content).split("</paper>")[0]
+        assert text[part["start"] : part["end"]].strip()[:200] in read and "Notes on" not in read
+        assert f"(part {part['index'] + 1} of {len(parts)}" in request_of(str(prompt[-1].content))
+
+
+def _answer_key_facts(fake: PromptFake, reply: str) -> Any:
+    def generate(self: PromptFake, messages: list[BaseMessage], *args: Any, **kwargs: Any) -> ChatResult:
+        fake.prompts.append(list(messages))
+        return ChatResult(generations=[ChatGeneration(message=AIMessage(reply))])
+
+    return generate
