@@ -495,7 +495,7 @@ def threads(checkpoint_db: CheckpointDb = None, server: Server = None) -> None:
     if server:
         from paper_summarizer import remote
 
-        rows = _guard(lambda: remote.threads(server))
+        rows = [vars(t) for t in _guard(lambda: remote.threads(server))]
     else:
         from paper_summarizer import runner
 

@@ -32,6 +32,7 @@ from paper_summarizer.runner import (
     OnUpdate,
     Reviewer,
     SummaryResult,
+    ThreadInfo,
     blocking,
     plain,
     run_batch,
@@ -121,17 +122,15 @@ class _Client:
             out.attempts = [await self._with_texts(a) for a in out.attempts]
         return out
 
-    async def threads(self) -> list[dict[str, Any]]:
-        """The deployment's threads, newest first."""
+    async def threads(self) -> list[ThreadInfo]:
+        """The deployment's threads, newest first, as a local `threads` lists them."""
         found = await self.sdk.threads.search(limit=100, sort_by="updated_at", sort_order="desc")
         out = []
         for thread in found:
             source = (thread.get("metadata") or {}).get("source") or ""
             result = _as_result(thread["thread_id"], source, thread)
-            out.append({
-                "thread_id": result.thread_id, "status": str(result.status), "source": source,
-                "rounds": result.rounds, "updated_at": str(thread.get("updated_at", "")),
-            })  # fmt: skip
+            updated = str(thread.get("updated_at", ""))
+            out.append(ThreadInfo(result.thread_id, source, result.status, result.rounds, updated))
         return out
 
     async def _drive(
@@ -237,7 +236,7 @@ async def ahistory(server: str, thread_id: str) -> SummaryResult:
     return await _reaching(server, _Client(server).history(thread_id))
 
 
-async def athreads(server: str) -> list[dict[str, Any]]:
+async def athreads(server: str) -> list[ThreadInfo]:
     return await _reaching(server, _Client(server).threads())
 
 

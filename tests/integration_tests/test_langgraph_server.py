@@ -252,6 +252,12 @@ def test_the_cli_runs_a_reading_list_on_the_server_with_the_same_files_and_exit_
     listed = cli("threads", "--server", server_url, cwd=tmp_path)
     assert listed.returncode == 0 and "local.md" in listed.stdout
     assert "missing.md" not in listed.stdout  # a source that never became a paper leaves no thread
+    from paper_summarizer import ThreadInfo, remote
+
+    served = remote.threads(server_url)  # the same type a local `threads` returns
+    assert all(isinstance(t, ThreadInfo) for t in served)
+    ours = [t for t in served if t.source.endswith(("local.md", "remote.md"))]
+    assert len(ours) == 2 and all(t.status == "passed" and t.rounds == 1 for t in ours)
 
 
 @pytest.mark.parametrize(
