@@ -7,7 +7,10 @@ Pure functions of the paper's markdown."""
 
 from __future__ import annotations
 
+import functools
+import json
 import re
+from importlib.resources import files
 
 from paper_summarizer.documents import budget
 from paper_summarizer.state import OutlineSection
@@ -28,10 +31,11 @@ ORDER = ["The problem", APPROACH, "The results", "Why it matters"]
 _NUMBERING = re.compile(r"^(?:\d+(?:\.\d+)*|[IVX]+)\.?\s+")
 
 
-def plan(markdown: str, min_words: int) -> list[OutlineSection]:
+def plan(markdown: str, min_words: int, language: str = "English") -> list[OutlineSection]:
     """The TL;DR, then four `##` sections in a fixed order, with `###` subsections from the
     paper's own headings under the approach and the results. A section the paper gives no part
-    for reads the abstract (or the paper's start)."""
+    for reads the abstract (or the paper's start). The fixed headings are in `language` where
+    prompts/outline_headings.json has them (the paper's own headings stay as the paper has them)."""
     spans: dict[str, list[tuple[str, int, int, int]]] = {name: [] for name in ORDER}
     offset = 0
     for heading, text in budget.sections(markdown):
@@ -57,6 +61,8 @@ def plan(markdown: str, min_words: int) -> list[OutlineSection]:
         _, _, start, end = outline[i]
         middle = (start + end) // 2
         outline[i + 1 : i + 1] = [(3, "How it works", start, middle), (3, "What it takes", middle, end)]
+    named = _headings(language.strip().lower())
+    outline = [(level, named.get(heading, heading), start, end) for level, heading, start, end in outline]
     words = max(60, min(150, round(min_words * 1.25 / len(outline))))
     problem = outline[0]
     tldr = OutlineSection(index=0, level=0, heading=TLDR_HEADING, start=problem[2], end=problem[3], words=30)
@@ -64,6 +70,12 @@ def plan(markdown: str, min_words: int) -> list[OutlineSection]:
         OutlineSection(index=i, level=level, heading=heading, start=start, end=end, words=words)
         for i, (level, heading, start, end) in enumerate(outline, 1)
     ]
+
+
+@functools.cache
+def _headings(language: str) -> dict[str, str]:
+    table = json.loads((files("paper_summarizer.prompts") / "outline_headings.json").read_text(encoding="utf-8"))
+    return dict(table.get(language, {}))
 
 
 def part_text(markdown: str, section: OutlineSection) -> str:

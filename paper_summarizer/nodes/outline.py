@@ -17,6 +17,6 @@ from paper_summarizer.state import State
 
 async def outline(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     text = await library.text(store_of(runtime), state["paper"])
-    sections = planner.plan(text, runtime.context.min_words)
+    sections = planner.plan(text, runtime.context.min_words, runtime.context.language)
     check_budget(state, runtime.context, len(sections))  # one model call per section
     return {"outline": sections}

@@ -99,6 +99,8 @@ def test_each_section_is_written_for_the_runs_reader_and_in_its_language(fake: S
     stream_updates(graph, {"source": str(write_paper(tmp_path))}, {"configurable": {"thread_id": "t"}}, context=ctx)
     sections = [p for p in fake.prompts if p.startswith("You are writing one section")]
     assert sections and all("Write in German." in p and "in German, for the section" in p for p in sections)
+    asked = {p.split('for the section "', 1)[1].split('"', 1)[0] for p in sections}
+    assert {"Das Problem", "Der Ansatz", "Die Ergebnisse", "Warum es wichtig ist"} <= asked  # headings in German
     assert all("Write for an expert in the field" in p and "undergraduate" not in p for p in sections)
 
 
@@ -117,3 +119,10 @@ def test_a_capped_outline_run_given_more_rounds_drafts_by_outline_again(fake: Se
     assert again.status == "passed" and again.rounds == 2
     assert sum(p.startswith("You are writing one section") for p in fake.prompts) == 2 * sections
     assert not any(p.startswith("Role: writer") for p in fake.prompts)  # never a whole-summary round
+
+
+def test_the_outlines_own_headings_follow_the_language_and_fall_back_to_english() -> None:
+    chinese = [s["heading"] for s in outline.plan(paper_markdown(), 500, "Chinese") if s["level"] == 2]
+    assert chinese == ["问题", "方法", "结果", "意义"]
+    klingon = [s["heading"] for s in outline.plan(paper_markdown(), 500, "Klingon") if s["level"] == 2]
+    assert klingon == outline.ORDER
