@@ -27,6 +27,7 @@ FACT_MAX_CHARS = 300
 MIN_FACTS, MAX_FACTS = 5, 15
 Verdict = Literal["supported", "not_supported", "contradicted"]
 M = TypeVar("M", bound=BaseModel)
+_WORD = re.compile(r"\S+")
 
 
 # --- the paper's key facts ------------------------------------------------------------------
@@ -98,7 +99,7 @@ def located_facts(replies: list[KeyFactsReply], paper: str, where: evidence.Loca
 def claims_of(summary: str, paper: str) -> list[dict[str, Any]]:
     """Each sentence of the summary's paragraphs (headings and code are not claims) with its
     evidence: {number, block (its paragraph's index among the rendered blocks), text, evidence:
-    [{section, start, text}]}."""
+    [{section, start, end}]}."""
     view = reading.render(summary)
     index = evidence.index(paper)
     out: list[dict[str, Any]] = []
@@ -128,12 +129,9 @@ def _excerpt(paper: str, passage: evidence.Passage, sentence: str) -> dict[str, 
         hits = [i for i, w in enumerate(words) if w.lower().strip(".,;:()") in wanted]
         middle = sorted(hits)[len(hits) // 2] if hits else 0
         skip = max(0, min(middle - EVIDENCE_WORDS // 2, len(words) - EVIDENCE_WORDS))
-    tokens = list(itertools.islice(re.finditer(r"\S+", paper[passage.start :]), skip + min(len(words), EVIDENCE_WORDS)))
-    return {
-        "section": passage.section,
-        "start": passage.start + tokens[skip].start(),
-        "end": passage.start + tokens[-1].end(),
-    }
+    # The passage's words as they stand in the paper, read from its start (no copy of the rest).
+    tokens = list(itertools.islice(_WORD.finditer(paper, passage.start), skip + min(len(words), EVIDENCE_WORDS)))
+    return {"section": passage.section, "start": tokens[skip].start(), "end": tokens[-1].end()}
 
 
 def excerpt(paper: str, found: dict[str, Any]) -> str:
