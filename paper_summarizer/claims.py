@@ -8,14 +8,13 @@ Pure functions of text and replies; nodes/fact_check.py makes the calls."""
 from __future__ import annotations
 
 import itertools
-import json
 import re
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
 from paper_summarizer import evidence, reading
-from paper_summarizer.errors import first_line
+from paper_summarizer.replies import parse_json
 from paper_summarizer.state import Check
 
 EVIDENCE_PER_CLAIM = 2  # passages shown with each sentence
@@ -26,7 +25,6 @@ REASON_MAX_CHARS = 200
 FACT_MAX_CHARS = 300
 MIN_FACTS, MAX_FACTS = 5, 15
 Verdict = Literal["supported", "not_supported", "contradicted"]
-M = TypeVar("M", bound=BaseModel)
 _WORD = re.compile(r"\S+")
 
 
@@ -67,7 +65,7 @@ def key_facts_schema(most: int, chars: int = FACT_MAX_CHARS) -> dict[str, Any]:
 
 
 def parse_key_facts(text: str) -> KeyFactsReply:
-    reply = _parse(text, KeyFactsReply)
+    reply = parse_json(text, KeyFactsReply)
     if not reply.facts:
         raise ValueError('"facts" is empty: list the paper\'s key facts')
     return reply
@@ -205,20 +203,10 @@ def claims_schema(numbers: list[int], n_facts: int, reason_chars: int = REASON_M
 
 def parse_claims(text: str, numbers: list[int]) -> ClaimsReply:
     """Raises ValueError when the reply answers none of the sentences it was asked about."""
-    reply = _parse(text, ClaimsReply)
+    reply = parse_json(text, ClaimsReply)
     if numbers and not {c.sentence for c in reply.claims} & set(numbers):
         raise ValueError(f'"claims" answers none of sentences {numbers[0]}-{numbers[-1]}: answer each of them')
     return reply
-
-
-def _parse(text: str, model: type[M]) -> M:
-    match = re.search(r"\{.*\}", text, re.DOTALL)
-    if not match:
-        raise ValueError("no JSON object in the reply")
-    try:
-        return model.model_validate(json.loads(match.group(0)))
-    except (json.JSONDecodeError, ValidationError) as exc:
-        raise ValueError(first_line(str(exc)) or type(exc).__name__) from exc
 
 
 def judged(

@@ -3,16 +3,21 @@ the model chose (<think> blocks, <RESPONSE> tags, code fences) without ever rais
 
 from __future__ import annotations
 
+import json
 import re
-from typing import Any
+from typing import Any, TypeVar
 
 from langchain_core.messages import BaseMessage
+from pydantic import BaseModel, ValidationError
 
+from paper_summarizer.errors import first_line
 from paper_summarizer.state import Usage
 
 _THINK = re.compile(r"<think>(.*?)(?:</think>|$)", re.DOTALL | re.IGNORECASE)
 _RESPONSE = re.compile(r"<RESPONSE>(.*?)(?:</RESPONSE>|$)", re.DOTALL | re.IGNORECASE)
 _FENCE = re.compile(r"^\s*```[\w-]*[ \t]*\n(.*?)\n?```\s*$", re.DOTALL)
+_JSON_OBJECT = re.compile(r"\{.*\}", re.DOTALL)
+M = TypeVar("M", bound=BaseModel)
 
 
 def text_of(message: BaseMessage) -> str:
@@ -59,3 +64,15 @@ def add_usage(*usages: Usage) -> Usage:
         output_tokens=sum(u["output_tokens"] for u in usages),
         reasoning_tokens=sum(u["reasoning_tokens"] for u in usages),
     )
+
+
+def parse_json(text: str, model: type[M]) -> M:
+    """The JSON object in a reply (whatever surrounds it) as `model`. Raises ValueError, saying
+    what is wrong in one line, for a reply to send back."""
+    match = _JSON_OBJECT.search(text)
+    if not match:
+        raise ValueError("no JSON object in the reply")
+    try:
+        return model.model_validate(json.loads(match.group(0)))
+    except (json.JSONDecodeError, ValidationError) as exc:
+        raise ValueError(first_line(str(exc)) or type(exc).__name__) from exc

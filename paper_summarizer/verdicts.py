@@ -3,13 +3,11 @@ and the final choice. The judge's reply is parsed with Pydantic; nothing here ca
 
 from __future__ import annotations
 
-import json
-import re
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field
 
-from paper_summarizer.errors import first_line
+from paper_summarizer.replies import parse_json
 from paper_summarizer.state import Attempt, Check, Evaluation, NumberCheck, Usage, Verdict
 
 FEEDBACK_MAX_CHARS = 600
@@ -61,18 +59,9 @@ def judge_schema(n_criteria: int) -> dict[str, Any]:
     }
 
 
-_JSON_OBJECT = re.compile(r"\{.*\}", re.DOTALL)
-
-
 def parse_judge_reply(text: str, n_criteria: int) -> JudgeReply:
     """Raises ValueError, saying what is wrong, when the reply holds no usable verdict."""
-    match = _JSON_OBJECT.search(text)
-    if not match:
-        raise ValueError("no JSON object in the reply")
-    try:
-        reply = JudgeReply.model_validate(json.loads(match.group(0)))
-    except (json.JSONDecodeError, ValidationError) as exc:
-        raise ValueError(first_line(str(exc)) or type(exc).__name__) from exc
+    reply = parse_json(text, JudgeReply)
     if reply.about_this_paper and not reply.criteria and n_criteria:
         raise ValueError(f'"criteria" is empty: give one entry for each of the {n_criteria} criteria')
     return reply
