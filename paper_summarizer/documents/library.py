@@ -78,12 +78,13 @@ async def text(store: BaseStore, paper: PaperRef) -> str:
     return str((await _stored(store, paper))["text"])
 
 
-async def locator(store: BaseStore, paper: PaperRef) -> Locator:
-    """How a reader finds a passage of the paper: its pages (a PDF's), and its sections' anchors
-    on the page it was read from (arXiv's HTML)."""
+async def located_text(store: BaseStore, paper: PaperRef) -> tuple[str, Locator]:
+    """The paper's text, and how a reader finds a passage of it: its pages (a PDF's), and its
+    sections' anchors on the page it was read from (arXiv's HTML). One read of the store."""
     stored = await _stored(store, paper)
     anchors = tuple((heading, anchor) for heading, anchor in stored.get("anchors") or [])
-    return Locator(tuple(stored.get("page_starts") or ()), anchors, paper["source_url"] if anchors else "")
+    where = Locator(tuple(stored.get("page_starts") or ()), anchors, paper["source_url"] if anchors else "")
+    return str(stored["text"]), where
 
 
 async def _stored(store: BaseStore, paper: PaperRef) -> dict[str, Any]:

@@ -31,7 +31,7 @@ async def evaluate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     store = store_of(runtime)
     attempt = state["attempts"][-1]
     summary = state.get("summary", "")
-    full_text = await library.text(store, state["paper"])
+    full_text, where = await library.located_text(store, state["paper"])
     # The checks search the paper (an index built on first use) and load a language model from
     # disk: off the event loop, which LangGraph Server's blocking check enforces.
     gates, numbers = await asyncio.to_thread(
@@ -48,7 +48,6 @@ async def evaluate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         return {"attempts": [{"round": attempt["round"], "verdict": verdict}]}
 
     paper_text, _ = await paper_for_prompt(store, state["paper"], ctx, full_text)
-    where = await library.locator(store, state["paper"])
     facts, facts_usage, facts_calls = await fact_check.key_facts(state, ctx, store, full_text, where)
     summary_claims = await asyncio.to_thread(claims.claims_of, summary, full_text)
     check_budget(state, ctx, facts_calls + 1 + fact_check.claim_calls(ctx, len(summary_claims)))

@@ -33,8 +33,7 @@ async def finalize(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         cost = round((usage["input_tokens"] * ctx.input_price + usage["output_tokens"] * ctx.output_price) / 1e6, 6)
     summary = await texts.get(store, best.get("summary_key", ""))
     record = json.loads(await texts.get(store, verdict.get("claims_key", "")) or "{}")
-    where = await library.locator(store, paper)
-    paper_text = await library.text(store, paper) if record.get("claims") else ""
+    paper_text, where = await library.located_text(store, paper)
     result = Result(
         status=Status.PASSED.value if passed else Status.CAP_REACHED.value,
         title=paper["title"],
