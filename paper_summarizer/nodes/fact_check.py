@@ -64,7 +64,7 @@ async def key_facts(
         return list(item.value["facts"]), _no_usage(), 0
     spans = _spans(paper, full_text, ctx)
     check_budget(state, ctx, len(spans))
-    small = context_window(ctx) <= SMALL_CONTEXT
+    small = _small(ctx)
     most = max(2, claims.MAX_FACTS // len(spans)) if len(spans) > 1 else claims.MAX_FACTS
     most = min(most, SMALL_MOST_FACTS) if small else most
     least = min(claims.MIN_FACTS, most) if len(spans) == 1 else 1
@@ -106,8 +106,8 @@ async def check_claims(
     """The judge's answer for each sentence, in one call for a large model, a few sentences
     per call within a small one's window (without the paper: its evidence goes with each
     sentence). The first call also marks which key facts the summary conveys."""
-    small = context_window(ctx) <= SMALL_CONTEXT
-    groups = claims.batches(summary_claims, CLAIMS_PER_SMALL_CALL if small else CLAIMS_PER_CALL)
+    small = _small(ctx)
+    groups = claims.batches(summary_claims, _claims_per_call(ctx))
     name = judge_name(ctx)
 
     async def check(n: int, group: list[dict[str, Any]]) -> tuple[claims.ClaimsReply, Usage, int]:
@@ -136,8 +136,16 @@ async def check_claims(
 
 
 def claim_calls(ctx: Context, n_claims: int) -> int:
-    per_call = CLAIMS_PER_SMALL_CALL if context_window(ctx) <= SMALL_CONTEXT else CLAIMS_PER_CALL
-    return max(1, -(-n_claims // per_call))
+    return max(1, -(-n_claims // _claims_per_call(ctx)))
+
+
+def _small(ctx: Context) -> bool:
+    """A judge whose window holds 8k tokens or less: a few sentences a call, without the paper."""
+    return context_window(ctx) <= SMALL_CONTEXT
+
+
+def _claims_per_call(ctx: Context) -> int:
+    return CLAIMS_PER_SMALL_CALL if _small(ctx) else CLAIMS_PER_CALL
 
 
 async def structured(name: str, ctx: Context, schema_name: str, schema: dict[str, Any]) -> Runnable[Any, Any]:
