@@ -417,6 +417,7 @@ _GENERIC_CAPITALIZED = {
 MIN_ON_TOPIC = 0.6  # share of the summary's content words that occur in the paper
 MAX_FILLER = 0.25  # share of the summary's words in sentences not about the paper
 MIN_SENTENCE_ON_TOPIC = 0.5  # a sentence with a smaller share of its content words in the paper is filler
+MIN_SENTENCE_IN_ONE_PASSAGE = 0.3  # ...or with a smaller share of them in any one passage of it
 MIN_COVERAGE = 0.5  # share of the abstract's key numbers and key terms the summary carries
 
 
@@ -446,6 +447,14 @@ def _stem(word: str) -> str:
 @functools.lru_cache(maxsize=8)
 def _paper_stems(paper: str) -> frozenset[str]:
     return frozenset(_stem(w) for w in _paper_words(paper))
+
+
+@functools.lru_cache(maxsize=8)
+def _passage_stems(paper: str) -> tuple[frozenset[str], ...]:
+    return tuple(
+        frozenset(_stem(w) for w in _content_words(reading.plain(f"{p.section} {p.text}")))
+        for p in evidence.passages(paper)
+    )
 
 
 def _title_names_paper(view: reading.Rendered, paper: str, paper_title: str) -> Check:
@@ -516,8 +525,10 @@ def _folded(text: str) -> str:
 
 
 def _filler(view: reading.Rendered, paper: str) -> Check:
-    """Sentences with almost none of the paper's words are generic filler, not findings."""
-    stems = _paper_stems(paper)
+    """Sentences not about the paper are generic filler, not findings: few of their words are in
+    the paper, or those that are lie scattered over it. A long paper holds most everyday words
+    somewhere ("people", "future", "steps"); a sentence about it shares its words with a passage."""
+    stems, passages = _paper_stems(paper), _passage_stems(paper)
     total = filler = 0
     example = ""
     for block in view.prose:
@@ -526,10 +537,10 @@ def _filler(view: reading.Rendered, paper: str) -> Check:
         for sentence in evidence.sentences(block.text):
             n = len(words(sentence))
             total += n
-            content = _content_words(reading.plain(sentence))
-            if (
-                len(content) >= 3
-                and sum(1 for w in content if _stem(w) in stems) / len(content) < MIN_SENTENCE_ON_TOPIC
+            content = {_stem(w) for w in _content_words(reading.plain(sentence))}
+            if len(content) >= 3 and (
+                len(content & stems) / len(content) < MIN_SENTENCE_ON_TOPIC
+                or max((len(content & p) for p in passages), default=0) / len(content) < MIN_SENTENCE_IN_ONE_PASSAGE
             ):
                 filler += n
                 example = example or sentence

@@ -149,3 +149,25 @@ def test_sentences_in_another_language_fail_the_language_gate() -> None:
     )
     text = summary(150).replace("### Details\n\n", "### Details\n\n" + german)
     assert "not in English" in failed(text)["language"]
+
+
+def test_filler_whose_words_the_paper_holds_only_scattered_is_still_filler() -> None:
+    """A long paper holds most everyday words somewhere; a generic sentence shares them with no
+    single passage of it, and padding made of such sentences fails."""
+    generic = [
+        "Curiosity drives people to explore unfamiliar places and ask questions nobody asked before",
+        "Patience brings rewards to every journey taken with friends and steady habits",
+        "Communities flourish when members listen carefully and respect different views",
+    ]
+    # Each everyday word in its own far-apart paragraph of the paper.
+    scattered = "\n\n".join(f"{prose(60, 50 + i)} {word}." for i, word in enumerate(" ".join(generic).split()))
+    paper = PAPER + "\n\n## Discussion\n\n" + scattered
+    padded = summary(150) + "\n\n## Final thoughts\n\n" + " ".join(s + "." for s in generic * 3) + "\n"
+    detail = next(
+        c["detail"] for c in quality.gates(padded, paper, min_words=100, min_sections=3) if c["name"] == "filler"
+    )
+    assert "not about the paper" in detail
+    on_topic = next(
+        c for c in quality.gates(summary(150), paper, min_words=100, min_sections=3) if c["name"] == "filler"
+    )
+    assert on_topic["passed"]
