@@ -104,7 +104,7 @@ class Note(TypedDict):
 
 
 class OutlineSection(TypedDict):
-    """A section of the outline a small model writes into (see outline.py)."""
+    """A section of the outline a small model writes into (see section_plan.py)."""
 
     index: int
     level: int  # 2 for '##', 3 for '###', 0 for the TL;DR line under the title
@@ -115,7 +115,7 @@ class OutlineSection(TypedDict):
 
 
 class SectionDraft(TypedDict):
-    """One paragraph of the outline, written by a small model (see outline.py)."""
+    """One paragraph of the outline, written by a small model (see section_plan.py)."""
 
     round: int
     index: int

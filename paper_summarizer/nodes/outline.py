@@ -8,7 +8,7 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from paper_summarizer import outline as planner
+from paper_summarizer import section_plan
 from paper_summarizer.context import Context
 from paper_summarizer.documents import library
 from paper_summarizer.nodes.shared import check_budget, store_of
@@ -17,6 +17,6 @@ from paper_summarizer.state import State
 
 async def outline(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     text = await library.text(store_of(runtime), state["paper"])
-    sections = planner.plan(text, runtime.context.min_words, runtime.context.language)
+    sections = section_plan.plan(text, runtime.context.min_words, runtime.context.language)
     check_budget(state, runtime.context, len(sections))  # one model call per section
     return {"outline": sections}

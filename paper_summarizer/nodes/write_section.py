@@ -11,7 +11,7 @@ from langchain_core.messages import HumanMessage
 from langgraph.runtime import Runtime
 from typing_extensions import TypedDict
 
-from paper_summarizer import outline as planner
+from paper_summarizer import section_plan
 from paper_summarizer.context import AUDIENCES, Context
 from paper_summarizer.documents import library
 from paper_summarizer.nodes.shared import chat_model, store_of, writer_name
@@ -39,7 +39,7 @@ async def write_section(state: SectionTask, runtime: Runtime[Context]) -> dict[s
     request = fill(
         template("section"),
         title=paper["title"],
-        text=quote(planner.part_text(text, section)),
+        text=quote(section_plan.part_text(text, section)),
         words=section["words"],
         heading=section["heading"],
         notes=f"\n\nA reviewer asked for this: {notes}" if notes else "",

@@ -13,7 +13,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.store.memory import InMemoryStore
 from pydantic import Field
 
-from paper_summarizer import models, outline, quality
+from paper_summarizer import models, quality, section_plan
 from paper_summarizer.context import Context
 from paper_summarizer.graph import build_graph
 from tests.factories import FINDINGS, paper_markdown, prose, write_paper
@@ -59,10 +59,10 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> SectionFake:
 
 
 def test_the_outline_takes_the_title_fixed_sections_and_the_papers_own_headings() -> None:
-    plan = outline.plan(paper_markdown(), 500)
+    plan = section_plan.plan(paper_markdown(), 500)
     assert plan[0]["level"] == 0 and "TL;DR" in plan[0]["heading"]  # the line under the title
     assert [(s["level"], s["heading"]) for s in plan][1:3] == [(2, "The problem"), (2, "The approach")]
-    assert [s["heading"] for s in plan if s["level"] == 2] == outline.ORDER
+    assert [s["heading"] for s in plan if s["level"] == 2] == section_plan.ORDER
     assert (3, "Method") in [(s["level"], s["heading"]) for s in plan]  # "## 2 Method", numbering dropped
     problem = plan[1]
     assert "Gates rejected 46%" in paper_markdown()[problem["start"] : problem["end"]]  # it reads the abstract
@@ -122,7 +122,7 @@ def test_a_capped_outline_run_given_more_rounds_drafts_by_outline_again(fake: Se
 
 
 def test_the_outlines_own_headings_follow_the_language_and_fall_back_to_english() -> None:
-    chinese = [s["heading"] for s in outline.plan(paper_markdown(), 500, "Chinese") if s["level"] == 2]
+    chinese = [s["heading"] for s in section_plan.plan(paper_markdown(), 500, "Chinese") if s["level"] == 2]
     assert chinese == ["问题", "方法", "结果", "意义"]
-    klingon = [s["heading"] for s in outline.plan(paper_markdown(), 500, "Klingon") if s["level"] == 2]
-    assert klingon == outline.ORDER
+    klingon = [s["heading"] for s in section_plan.plan(paper_markdown(), 500, "Klingon") if s["level"] == 2]
+    assert klingon == section_plan.ORDER
