@@ -13,34 +13,15 @@ import dataclasses
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar, get_args
 
 from paper_summarizer.errors import BadInputError
 from paper_summarizer.state import DEFAULT_MAX_DOWNLOAD_MB
 
 T = TypeVar("T")
 
-# Each criterion says what failing it looks like: a judge with a definition of failure is harder
-# to talk into a pass than one asked whether a text is "clear".
-AUDIENCES = {
-    "undergraduate": (
-        "Understandable by an undergraduate student. Fails if a technical term is used without a plain "
-        "explanation, or an idea is used before it is introduced.",
-        "Write for an undergraduate student: explain each technical term the first time you use it.",
-    ),
-    "expert": (
-        "Precise for an expert in the field. Fails if it is vague where the paper is exact, or spends words "
-        "on basics instead of the paper's specifics.",
-        "Write for an expert in the field: keep the paper's terminology, be precise, and do not explain basics.",
-    ),
-    "general": (
-        "Understandable by a reader with no science background. Fails if any technical word, even 'model', "
-        "'dataset' or 'parameter', is used without an everyday explanation.",
-        "Write for a reader with no science background: explain every technical word, even 'model' and "
-        "'dataset', in everyday language.",
-    ),
-}
-DRAFT_MODES = ("auto", "outline", "whole")
+Audience = Literal["undergraduate", "expert", "general"]  # what each means: prompts/audiences.json
+DraftMode = Literal["auto", "outline", "whole"]
 # The fields that spend money, time or memory. A deployment caps each with
 # PAPER_SUMMARIZER_<FIELD>_CEILING; a served run may lower them and never raise them.
 SPENDING = (
@@ -51,20 +32,6 @@ SPENDING = (
 
 def ceiling_variable(name: str) -> str:
     return f"PAPER_SUMMARIZER_{name.upper()}_CEILING"
-
-
-def built_in_criteria(language: str, audience: str) -> list[str]:
-    # Faithfulness is not among them: the judge checks it sentence by sentence, each sentence
-    # with its evidence (nodes/fact_check.py), not as one impression of the whole summary.
-    return [
-        AUDIENCES[audience][0],
-        f"Correct grammar and spelling in {language}. Fails if any sentence has a grammar or spelling error, "
-        f"or any part is not in {language}.",
-        "A clear structure. Fails if a section mixes unrelated aspects, or the sections do not lead from the "
-        "problem through the method to the results and limitations.",
-        "The TL;DR states the paper's main contribution. Fails if it states a side result, a claim the paper "
-        "does not make, or something vague.",
-    ]
 
 
 def _env_default(name: str, default: T) -> Callable[[], T]:
@@ -127,7 +94,7 @@ class Context:
         "The language of the summary, headings included. The judge checks grammar and spelling in it, and "
         "a gate checks that the summary is in it.",
     )
-    audience: str = setting(
+    audience: Audience = setting(
         "audience",
         "undergraduate",
         "Who the summary is for: 'undergraduate' (jargon explained), 'expert' (jargon may stay) or "
@@ -160,7 +127,7 @@ class Context:
         "Condense a paper too long for the context part by part into notes first (one model call "
         "per part). Off: shorten it to fit instead.",
     )
-    draft_mode: str = setting(
+    draft_mode: DraftMode = setting(
         "draft_mode",
         "auto",
         "How the writer drafts: 'whole' (one call writes the summary), 'outline' (code builds the "
@@ -213,19 +180,14 @@ class Context:
     )
 
     def __post_init__(self) -> None:
-        if self.audience not in AUDIENCES:
-            raise BadInputError(f"unknown audience {self.audience!r}: use one of {', '.join(AUDIENCES)}")
-        if self.draft_mode not in DRAFT_MODES:
-            raise BadInputError(f"unknown draft_mode {self.draft_mode!r}: use one of {', '.join(DRAFT_MODES)}")
+        for name, kind in (("audience", Audience), ("draft_mode", DraftMode)):
+            if getattr(self, name) not in get_args(kind):
+                raise BadInputError(f"unknown {name} {getattr(self, name)!r}: use one of {', '.join(get_args(kind))}")
         if not 0 <= self.min_coverage <= 1:
             raise BadInputError(f"min_coverage must be between 0 and 1, not {self.min_coverage}")
         for name in ("max_paper_words", "max_condense_parts", "max_model_calls", "max_total_tokens"):
             if getattr(self, name) < 1:
                 raise BadInputError(f"{name} must be at least 1, not {getattr(self, name)}")
-
-    def judged_criteria(self) -> list[str]:
-        """What the judge checks: the caller's criteria, or the built-in ones for this audience."""
-        return self.criteria or built_in_criteria(self.language, self.audience)
 
     @classmethod
     def parse_settings(cls, pairs: list[str]) -> dict[str, Any]:

@@ -16,7 +16,7 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from paper_summarizer import claims, quality, texts, verdicts
+from paper_summarizer import claims, prompts, quality, texts, verdicts
 from paper_summarizer.context import Context
 from paper_summarizer.documents import library
 from paper_summarizer.nodes import fact_check
@@ -51,7 +51,7 @@ async def evaluate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     facts, facts_usage, facts_calls = await fact_check.key_facts(state, ctx, store, full_text, where)
     summary_claims = await asyncio.to_thread(claims.claims_of, summary, full_text)
     check_budget(state, ctx, facts_calls + 1 + fact_check.claim_calls(ctx, len(summary_claims)))
-    criteria = ctx.judged_criteria()
+    criteria = prompts.criteria(ctx)
     request = fill(ctx.evaluate_instructions or template("evaluate"), summary=quote(summary), n_criteria=len(criteria))
     name = judge_name(ctx)
     judge = await fact_check.structured(name, ctx, "verdict", verdicts.judge_schema(len(criteria)))

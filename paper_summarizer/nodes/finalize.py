@@ -10,7 +10,7 @@ from typing import Any
 from langgraph.config import get_config
 from langgraph.runtime import Runtime
 
-from paper_summarizer import claims, evidence, models, quality, texts, verdicts
+from paper_summarizer import claims, evidence, models, prompts, quality, texts, verdicts
 from paper_summarizer.context import Context
 from paper_summarizer.documents import library
 from paper_summarizer.nodes.shared import run_usage, store_of
@@ -22,7 +22,7 @@ async def finalize(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     store = store_of(runtime)
     paper = state["paper"]
     attempts = state.get("attempts") or []
-    best = verdicts.best_attempt(attempts, len(ctx.judged_criteria()))
+    best = verdicts.best_attempt(attempts, len(prompts.criteria(ctx)))
     if best is None:  # the router only comes here after a verdict; a guard, not a path
         raise ValueError("finalize needs at least one judged attempt")
     verdict = best["verdict"]

@@ -9,7 +9,7 @@ from langgraph.runtime import Runtime
 from paper_summarizer import texts, verdicts
 from paper_summarizer.context import Context
 from paper_summarizer.nodes.shared import chat_model, check_budget, paper_for_prompt, store_of, writer_name
-from paper_summarizer.prompts import conversation, fill, quote, template, writer_instructions
+from paper_summarizer.prompts import conversation, criteria, fill, quote, template, writer_instructions
 from paper_summarizer.replies import split_reply, usage_of
 from paper_summarizer.state import Attempt, State
 
@@ -22,7 +22,7 @@ async def generate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     attempts = state.get("attempts") or []
     round_no = len(attempts) + 1
     instructions = writer_instructions(ctx)
-    base = revision_base(attempts, len(ctx.judged_criteria()))
+    base = revision_base(attempts, len(criteria(ctx)))
     if base is None:
         request = fill(template("generate"), instructions=instructions)
     else:

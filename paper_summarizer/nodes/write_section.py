@@ -12,10 +12,10 @@ from langgraph.runtime import Runtime
 from typing_extensions import TypedDict
 
 from paper_summarizer import section_plan
-from paper_summarizer.context import AUDIENCES, Context
+from paper_summarizer.context import Context
 from paper_summarizer.documents import library
 from paper_summarizer.nodes.shared import chat_model, store_of, writer_name
-from paper_summarizer.prompts import fill, quote, template
+from paper_summarizer.prompts import fill, quote, reader, template
 from paper_summarizer.replies import split_reply, usage_of
 from paper_summarizer.state import OutlineSection, PaperRef, SectionDraft
 
@@ -43,9 +43,7 @@ async def write_section(state: SectionTask, runtime: Runtime[Context]) -> dict[s
         words=section["words"],
         heading=section["heading"],
         notes=f"\n\nA reviewer asked for this: {notes}" if notes else "",
-        # The same reader and language as the whole-summary writer (context.AUDIENCES).
-        audience=AUDIENCES[ctx.audience][1],
-        language=ctx.language,
+        **reader(ctx),  # the same reader and language as the whole-summary writer
     )
     name = writer_name(ctx)
     model = (await chat_model(name, ctx)).bind(max_tokens=section["words"] * TOKENS_PER_WORD)

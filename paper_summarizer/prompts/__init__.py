@@ -10,12 +10,13 @@ refuses successive user messages.)"""
 from __future__ import annotations
 
 import functools
+import json
 import re
 from importlib.resources import files
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from paper_summarizer.context import AUDIENCES, Context
+from paper_summarizer.context import Context
 
 # Our delimiters, and look-alikes of them, inside untrusted text (the paper, a summary, a part)
 # would let that text pretend to close its block and speak as the request.
@@ -44,6 +45,27 @@ def numbered(items: list[str]) -> str:
     return "\n".join(f"{n}. {item}" for n, item in enumerate(items, 1))
 
 
+@functools.cache
+def _audiences() -> dict[str, dict[str, str]]:
+    return dict(json.loads((files(__package__) / "audiences.json").read_text(encoding="utf-8")))
+
+
+def reader(ctx: Context) -> dict[str, str]:
+    """Who the summary is for and in what language: the same for both drafting paths (the
+    whole summary, and an outline's sections), as slots `{audience}` and `{language}`."""
+    return {"audience": _audiences()[ctx.audience]["writer"], "language": ctx.language}
+
+
+def criteria(ctx: Context) -> list[str]:
+    """What the judge checks: the caller's criteria, or the built-in ones for the run's audience
+    and language. Faithfulness is not among them: the judge checks it sentence by sentence, each
+    sentence with its evidence (nodes/fact_check.py), not as one impression of the summary."""
+    if ctx.criteria:
+        return list(ctx.criteria)
+    built_in = fill(template("criteria"), audience=_audiences()[ctx.audience]["criterion"], language=ctx.language)
+    return [line[2:].strip() for line in built_in.splitlines() if line.startswith("- ")]
+
+
 def writer_instructions(ctx: Context) -> str:
     """The writer's rules: the caller's own, or ours for the run's language and audience. They
     hold in every round, revisions too."""
@@ -51,15 +73,14 @@ def writer_instructions(ctx: Context) -> str:
         ctx.generate_instructions or template("instructions"),
         min_words=ctx.min_words,
         min_chars=2 * ctx.min_words,
-        language=ctx.language,
-        audience=AUDIENCES[ctx.audience][1],
+        **reader(ctx),
     ).strip()
 
 
 def conversation(paper: str, ctx: Context, request: str) -> list[BaseMessage]:
     system = fill(
         template("system"),
-        criteria=numbered(ctx.judged_criteria()),
+        criteria=numbered(criteria(ctx)),
         min_words=ctx.min_words,
         min_sections=ctx.min_sections,
         language=ctx.language,

@@ -11,7 +11,7 @@ from typing import Any
 import openai
 import pytest
 
-from paper_summarizer import Context, history, resume, summarize
+from paper_summarizer import Context, history, prompts, resume, summarize
 from tests.conftest import start
 from tests.factories import TITLE, summary
 from tests.scripted_server import Reply, ScriptedServer, role_of, verdict_json, writer_and_judge
@@ -58,7 +58,7 @@ def test_cap_reached_writes_the_best_attempt_and_says_what_fails(
     )
     assert result.status == "cap reached" and not result.passed and result.rounds == 2
     assert result.best_round == 1  # round 2 failed a gate; round 1 failed one judged criterion
-    assert result.failing == [Context().judged_criteria()[3]]
+    assert result.failing == [prompts.criteria(Context())[3]]
     text = result.summary_path.read_text()  # type: ignore[union-attr]
     assert "Did not pass within 2 rounds" in text and "best attempt (round 1)" in text
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from paper_summarizer import Context, models, summarize
+from paper_summarizer import Context, models, prompts, summarize
 from tests.conftest import SAMPLE_PAPER, start
 from tests.defects import GOOD
 from tests.integration_tests.test_cli import cli
@@ -66,7 +66,7 @@ def test_local_judge_answers_in_the_schema(scripted: list[ScriptedServer], tmp_p
     verdict = result.attempts[0]["verdict"]
     assert verdict["judge_model"] == "local"
     assert "could not be read" not in verdict["feedback"]  # the grammar kept it valid JSON
-    assert len(verdict["criteria"]) == len(context.judged_criteria())
+    assert len(verdict["criteria"]) == len(prompts.criteria(context))
     # every sentence answered in the schema (none left "not_assessed"), a few sentences a call
     assert result.result is not None and result.result["claims"]
     # A 135M judge may answer one sentence twice and skip another: that one stays "not_assessed",
