@@ -1,6 +1,6 @@
 """The summarize -> evaluate -> refine loop, wired.
 
-START --route_start--> fetch  (a new run), or draft  (a capped run given more rounds)
+START --route_start--> fetch  (a new run), draft  (a capped run whose cap was raised), or finalize
 fetch --route_after_fetch--> draft  (the paper fits the context)
       '--> condense x N, in parallel --> assemble --> draft  (it does not)
 
@@ -66,7 +66,7 @@ def build_graph(
     builder.add_node("evaluate", reaching_models(evaluate, access), retry_policy=MODEL_RETRY)
     builder.add_node("review", review)
     builder.add_node("finalize", finalize)
-    builder.add_conditional_edges(START, route_start, ["fetch", "generate", "outline"])
+    builder.add_conditional_edges(START, route_start, ["fetch", "generate", "outline", "finalize"])
     builder.add_conditional_edges("fetch", route_after_fetch, ["condense", "generate", "outline"])
     builder.add_edge("condense", "assemble")
     builder.add_conditional_edges("assemble", draft_step, ["generate", "outline"])

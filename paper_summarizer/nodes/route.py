@@ -21,11 +21,17 @@ def draft_step(state: State, runtime: Runtime[Context]) -> Draft:
     return "outline" if drafts_by_outline(runtime.context) else "generate"
 
 
-def route_start(state: State, runtime: Runtime[Context]) -> Literal["fetch"] | Draft:
-    """A new run fetches its paper; a capped run given more rounds goes back to drafting."""
-    if state.get("more_rounds") and state.get("paper") and state.get("attempts"):
-        return draft_step(state, runtime)
-    return "fetch"
+def route_start(state: State, runtime: Runtime[Context]) -> Literal["fetch", "finalize"] | Draft:
+    """A new run fetches its paper. A finished run asked for more rounds goes back to drafting
+    when its cap now allows another and its best attempt did not pass; otherwise its result
+    stands, and is given again."""
+    attempts = state.get("attempts") or []
+    if not (state.get("more_rounds") and state.get("paper") and attempts):
+        return "fetch"
+    passed = any(a.get("verdict", {}).get("evaluation") == "PASS" for a in attempts)
+    if passed or len(attempts) >= round_cap(runtime.context):
+        return "finalize"
+    return draft_step(state, runtime)
 
 
 def route_after_fetch(state: State, runtime: Runtime[Context]) -> list[Send] | Draft:

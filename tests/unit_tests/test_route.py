@@ -6,7 +6,7 @@ import pytest
 from langgraph.runtime import Runtime
 
 from paper_summarizer.context import Context
-from paper_summarizer.nodes.route import route
+from paper_summarizer.nodes.route import route, route_start
 
 
 def verdict(evaluation: str) -> dict[str, Any]:
@@ -85,3 +85,20 @@ def test_the_cap_is_read_from_the_run_settings_not_the_state(monkeypatch: Any) -
 def test_a_small_model_drafts_by_outline(ctx: Context, step: str) -> None:
     s, _ = state("NEEDS_IMPROVEMENT")
     assert route(s, Runtime(context=ctx)) == step
+
+
+@pytest.mark.parametrize(
+    ("evaluations", "cap", "more_rounds", "expected"),
+    [
+        (("FAIL", "NEEDS_IMPROVEMENT"), 4, True, "generate"),  # the cap was raised: another round
+        (("FAIL", "NEEDS_IMPROVEMENT"), 2, True, "finalize"),  # not raised: the result stands
+        (("FAIL", "PASS"), 4, True, "finalize"),  # it passed: nothing to improve
+        (("FAIL", "NEEDS_IMPROVEMENT"), 4, False, "fetch"),  # a new run on the thread
+    ],
+)
+def test_more_rounds_are_decided_by_the_graph_not_the_client(
+    evaluations: tuple[str, ...], cap: int, more_rounds: bool, expected: str
+) -> None:
+    s, runtime = state(*evaluations, cap=cap)
+    s.update(paper={"key": "k"}, more_rounds=more_rounds)
+    assert route_start(s, runtime) == expected
