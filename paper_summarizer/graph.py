@@ -33,7 +33,7 @@ from paper_summarizer.nodes.generate import generate
 from paper_summarizer.nodes.outline import outline
 from paper_summarizer.nodes.review import review
 from paper_summarizer.nodes.route import draft_step, route, route_after_fetch, route_sections, route_start
-from paper_summarizer.nodes.shared import reaching_models
+from paper_summarizer.nodes.shared import pinned, reaching_models
 from paper_summarizer.nodes.write_section import SectionTask, write_section
 from paper_summarizer.state import InputState, OutputState, State
 
@@ -53,19 +53,21 @@ def build_graph(
     machine's user may (local files, private hosts, any model server), as the CLI and the Python
     API run as that user."""
     access = access or Access.for_user()
+    # After fetch, each node runs with the writer fetch chose (`pinned`; the model nodes' wrapper
+    # pins it too): a run resumed elsewhere keeps its model.
     builder = StateGraph(State, input_schema=InputState, output_schema=OutputState, context_schema=Context)
     builder.add_node("fetch", fetch_with(access))
     condense_part = reaching_models(condense, access)
     builder.add_node("condense", condense_part, input_schema=CondenseTask, retry_policy=MODEL_RETRY)
-    builder.add_node("assemble", assemble)
+    builder.add_node("assemble", pinned(assemble))
     builder.add_node("generate", reaching_models(generate, access), retry_policy=MODEL_RETRY)
-    builder.add_node("outline", outline)
+    builder.add_node("outline", pinned(outline))
     section = reaching_models(write_section, access)
     builder.add_node("write_section", section, input_schema=SectionTask, retry_policy=MODEL_RETRY)
-    builder.add_node("compose", compose)
+    builder.add_node("compose", pinned(compose))
     builder.add_node("evaluate", reaching_models(evaluate, access), retry_policy=MODEL_RETRY)
     builder.add_node("review", review)
-    builder.add_node("finalize", finalize)
+    builder.add_node("finalize", pinned(finalize))
     builder.add_conditional_edges(START, route_start, ["fetch", "generate", "outline", "finalize"])
     builder.add_conditional_edges("fetch", route_after_fetch, ["condense", "generate", "outline"])
     builder.add_edge("condense", "assemble")

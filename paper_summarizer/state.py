@@ -197,6 +197,9 @@ class OutputState(TypedDict, total=False):
 
 class State(InputState, total=False):
     paper: PaperRef
+    # The writer the run's first node chose when the context left it to the environment (an
+    # API key set or not): every later node and resume writes with it (see nodes/shared.py).
+    writer: str
     notes: Annotated[list[Note], operator.add]  # one per condensed part, in any order
     summary: str  # the latest attempt's text: what the judge reads and Studio shows
     attempts: Annotated[list[Attempt], upsert_attempts]

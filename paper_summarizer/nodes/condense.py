@@ -21,6 +21,7 @@ class CondenseTask(TypedDict):
     source: str
     paper: PaperRef
     part: Part
+    writer: str  # the run's chosen writer (see shared.with_writer)
 
 
 async def condense(state: CondenseTask, runtime: Runtime[Context]) -> dict[str, Any]:

@@ -52,7 +52,7 @@ def fetch_with(access: Access) -> FetchNode:
         # The upload is in the store now; clearing it keeps later checkpoints from copying it.
         fresh: dict[str, Any] = {
             "attempts": Overwrite([]), "notes": Overwrite([]), "drafts": Overwrite([]), "summary": "", "result": None,
-            "upload": None, "model_calls": Overwrite(0),
+            "upload": None, "model_calls": Overwrite(0), "writer": writer_name(ctx),
         }  # fmt: skip
         room = prompt_budget(ctx)
         # A small model drafting by outline reads each section's own part of the full text, so

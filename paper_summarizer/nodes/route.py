@@ -10,7 +10,7 @@ from langgraph.runtime import Runtime
 from langgraph.types import Send
 
 from paper_summarizer.context import Context
-from paper_summarizer.nodes.shared import drafts_by_outline, round_cap
+from paper_summarizer.nodes.shared import drafts_by_outline, round_cap, with_writer
 from paper_summarizer.state import State
 
 Draft = Literal["generate", "outline"]
@@ -18,7 +18,7 @@ Draft = Literal["generate", "outline"]
 
 def draft_step(state: State, runtime: Runtime[Context]) -> Draft:
     """A round is written in one call, or section by section for a small model."""
-    return "outline" if drafts_by_outline(runtime.context) else "generate"
+    return "outline" if drafts_by_outline(with_writer(runtime.context, state)) else "generate"
 
 
 def route_start(state: State, runtime: Runtime[Context]) -> Literal["fetch", "finalize"] | Draft:
@@ -29,7 +29,7 @@ def route_start(state: State, runtime: Runtime[Context]) -> Literal["fetch", "fi
     if not (state.get("more_rounds") and state.get("paper") and attempts):
         return "fetch"
     passed = any(a.get("verdict", {}).get("evaluation") == "PASS" for a in attempts)
-    if passed or len(attempts) >= round_cap(runtime.context):
+    if passed or len(attempts) >= round_cap(with_writer(runtime.context, state)):
         return "finalize"
     return draft_step(state, runtime)
 
@@ -39,7 +39,10 @@ def route_after_fetch(state: State, runtime: Runtime[Context]) -> list[Send] | D
     paper = state["paper"]
     if not paper.get("parts") or paper.get("condensed_key"):
         return draft_step(state, runtime)
-    return [Send("condense", {"source": state["source"], "paper": paper, "part": part}) for part in paper["parts"]]
+    return [
+        Send("condense", {"source": state["source"], "paper": paper, "part": part, "writer": state.get("writer", "")})
+        for part in paper["parts"]
+    ]
 
 
 def route_sections(state: State) -> list[Send]:
@@ -47,7 +50,10 @@ def route_sections(state: State) -> list[Send]:
     attempts = state.get("attempts") or []
     verdict = attempts[-1].get("verdict") if attempts else None
     feedback = verdict["feedback"] if verdict and verdict["evaluation"] != "PASS" else ""
-    task = {"source": state["source"], "paper": state["paper"], "round": len(attempts) + 1, "feedback": feedback}
+    task = {
+        "source": state["source"], "paper": state["paper"], "round": len(attempts) + 1, "feedback": feedback,
+        "writer": state.get("writer", ""),
+    }  # fmt: skip
     return [Send("write_section", {**task, "section": section}) for section in state["outline"]]
 
 
@@ -60,6 +66,6 @@ def route(state: State, runtime: Runtime[Context]) -> Literal["generate", "outli
         return draft_step(state, runtime)
     if runtime.context.human_review and "review" not in last:
         return "review"
-    if verdict["evaluation"] == "PASS" or len(attempts) >= round_cap(runtime.context):
+    if verdict["evaluation"] == "PASS" or len(attempts) >= round_cap(with_writer(runtime.context, state)):
         return "finalize"
     return draft_step(state, runtime)

@@ -8,7 +8,8 @@ reading and converting a paper) runs in a worker thread."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import dataclasses
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar, cast
 
 from langchain_core.language_models import BaseChatModel
@@ -39,6 +40,25 @@ def store_of(runtime: Runtime[Context]) -> BaseStore:
 ModelNode = TypeVar("ModelNode", bound=Callable[..., Awaitable[dict[str, Any]]])
 
 
+def with_writer(ctx: Context, state: Mapping[str, Any]) -> Context:
+    """The run's context with the writer its first node chose, where the context leaves the
+    choice to the environment: a resume from another shell (other API keys set), or a deployment
+    whose keys changed, goes on with the model that wrote the earlier rounds. A model the context
+    names always wins."""
+    writer = state.get("writer")
+    return dataclasses.replace(ctx, model=writer) if writer and not ctx.model else ctx
+
+
+def pinned(node: ModelNode) -> ModelNode:
+    """`node`, run with the run's chosen writer in its context (see with_writer)."""
+
+    async def run(state: Any, runtime: Runtime[Context]) -> dict[str, Any]:
+        return await node(state, runtime.override(context=with_writer(runtime.context, state)))
+
+    run.__name__ = run.__qualname__ = node.__name__
+    return cast(ModelNode, run)
+
+
 def reaching_models(node: ModelNode, access: Access) -> ModelNode:
     """`node` (it calls a model) in a graph whose runs may reach what `access` allows: a run whose
     context names a model server or model the deployment did not choose, or sets a spending
@@ -50,7 +70,7 @@ def reaching_models(node: ModelNode, access: Access) -> ModelNode:
         return await node(state, runtime)
 
     checked.__name__ = checked.__qualname__ = node.__name__
-    return cast(ModelNode, checked)
+    return pinned(cast(ModelNode, checked))
 
 
 def check_allowed(ctx: Context, access: Access) -> None:

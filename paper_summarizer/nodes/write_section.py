@@ -28,6 +28,7 @@ class SectionTask(TypedDict):
     section: OutlineSection
     round: int
     feedback: str  # the last verdict's open points, one per line
+    writer: str  # the run's chosen writer (see shared.with_writer)
 
 
 async def write_section(state: SectionTask, runtime: Runtime[Context]) -> dict[str, Any]:
