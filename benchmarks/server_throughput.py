@@ -29,7 +29,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from paper_summarizer import Context, remote, runner
+from paper_summarizer import Context, runner
 from paper_summarizer.runner import BatchItem
 from tests.factories import paper_markdown, summary, write_paper
 from tests.langgraph_dev import running_langgraph_dev
@@ -120,7 +120,10 @@ def main() -> None:
         folder = Path(tmp)
         papers = [str(write_paper(folder, f"paper{i}.md", paper_markdown(seed=i))) for i in range(PAPERS)]
         settings = {"model": "openai:scripted", "base_url": model.url, "min_words": 100}
-        send = remote.summarize_many
+
+        def send(url: str, papers: list[str], settings: dict[str, Any], **options: Any) -> list[BatchItem]:
+            return runner.summarize_many(papers, settings, server=url, **options)
+
         # The CLI's default: every paper queued at once; the deployment's worker runs `jobs` at a time.
         for jobs in (1, 8):
             log = folder / f"langgraph-dev-{jobs}.log"

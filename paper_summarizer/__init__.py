@@ -14,8 +14,6 @@ if TYPE_CHECKING:
     from paper_summarizer.context import Context
     from paper_summarizer.graph import build_graph, graph
     from paper_summarizer.runner import (
-        SummaryResult,
-        ThreadInfo,
         ahistory,
         aresume,
         asummarize,
@@ -27,13 +25,14 @@ if TYPE_CHECKING:
         summarize_many,
         threads,
     )
+    from paper_summarizer.runs import SummaryResult, ThreadInfo
 
 _HOMES = {
     "Context": "paper_summarizer.context",
     "build_graph": "paper_summarizer.graph",
     "graph": "paper_summarizer.graph",
-    "SummaryResult": "paper_summarizer.runner",
-    "ThreadInfo": "paper_summarizer.runner",
+    "SummaryResult": "paper_summarizer.runs",
+    "ThreadInfo": "paper_summarizer.runs",
     "ahistory": "paper_summarizer.runner",
     "aresume": "paper_summarizer.runner",
     "asummarize": "paper_summarizer.runner",

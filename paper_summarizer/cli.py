@@ -21,12 +21,13 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
-from paper_summarizer.context import Context
+from paper_summarizer.context import Audience, Context
 from paper_summarizer.errors import BadInputError, describe
+from paper_summarizer.runs import LOCAL_CONCURRENCY
 from paper_summarizer.state import Status
 
 if TYPE_CHECKING:
-    from paper_summarizer import runner
+    from paper_summarizer import runs
 
 EXIT_PASSED, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_CAP, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 _SEVERITY = [EXIT_PASSED, EXIT_CAP, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED]  # later is worse
@@ -54,13 +55,21 @@ CheckpointDb = Annotated[
         show_default=False,
     ),
 ]
-Model = Annotated[str | None, typer.Option(help="Writer model: provider:model, or 'local'.", show_default=False)]
-EvaluatorModel = Annotated[str | None, typer.Option(help="Judge model (default: the writer).", show_default=False)]
-BaseUrl = Annotated[str | None, typer.Option(help="Base URL of an OpenAI-compatible server.", show_default=False)]
-MaxIterations = Annotated[
-    int | None,
-    typer.Option(min=1, help="Most write-and-judge rounds (default: 4; 2 for the embedded model).", show_default=False),
-]
+
+
+def described(field_name: str, *declarations: str, turns_off: bool = False, **options: Any) -> Any:
+    """A typer option for a Context field, with the field's own description (its default and
+    environment variable included) as its help: the CLI states no default of its own."""
+    about = Context.describe(field_name)
+    return typer.Option(
+        *declarations, help=f"Turns off: {about}" if turns_off else about, show_default=False, **options
+    )
+
+
+Model = Annotated[str | None, described("model")]
+EvaluatorModel = Annotated[str | None, described("evaluator_model")]
+BaseUrl = Annotated[str | None, described("base_url")]
+MaxIterations = Annotated[int | None, described("max_iterations", min=1)]
 OutputDir = Annotated[
     Path | None,
     typer.Option(file_okay=False, help="Where summaries and reports go (default: .).", show_default=False),
@@ -78,14 +87,13 @@ Settings = Annotated[
     list[str] | None,
     typer.Option(
         "--set",
-        help="Any Context field, as FIELD=VALUE (repeatable), e.g. --set max_model_calls=400; "
-        "see paper_summarizer/context.py for the fields.",
+        help="Any setting, as FIELD=VALUE (repeatable), checked like the options above, e.g. --set "
+        f"max_model_calls=400. The fields: {', '.join(Context.field_names())}; `paper-summarizer settings` "
+        "describes each.",
         show_default=False,
     ),
 ]
-Review = Annotated[
-    bool, typer.Option("--review", help="Approve or send back each verdict yourself.", show_default=False)
-]
+Review = Annotated[bool, described("human_review", "--review")]
 
 
 @app.callback()
@@ -183,7 +191,7 @@ class Display:
         if lines:
             self.progress.update(task, status=lines[-1])
 
-    def done(self, item: runner.BatchItem) -> None:
+    def done(self, item: runs.BatchItem) -> None:
         self.progress.advance(self.overall)
         if item.error is not None:
             message = escape(describe(item.error)[0])
@@ -201,11 +209,11 @@ def _terminal_reviewer(payload: dict[str, Any]) -> str:
     return answer
 
 
-def _exit_code(result: runner.SummaryResult) -> int:
+def _exit_code(result: runs.SummaryResult) -> int:
     return _EXIT_BY_STATUS.get(result.status, EXIT_FAILED)
 
 
-def _report(result: runner.SummaryResult, checkpoint_db: str | None, server: str | None = None) -> None:
+def _report(result: runs.SummaryResult, checkpoint_db: str | None, server: str | None = None) -> None:
     if result.summary_path:
         out.print(str(result.summary_path))
     if result.result and result.result["tldr"]:
@@ -245,19 +253,10 @@ def summarize(
     evaluator_model: EvaluatorModel = None,
     base_url: BaseUrl = None,
     max_iterations: MaxIterations = None,
-    min_words: Annotated[
-        int | None, typer.Option(min=1, help="Fewest words a summary may have (default: 500).", show_default=False)
-    ] = None,
-    max_output_tokens: Annotated[
-        int | None, typer.Option(min=16, help="Longest reply in tokens.", show_default=False)
-    ] = None,
-    language: Annotated[
-        str | None, typer.Option(help="Language of the summary (default: English).", show_default=False)
-    ] = None,
-    audience: Annotated[
-        str | None,
-        typer.Option(help="undergraduate (default), expert or general.", show_default=False),
-    ] = None,
+    min_words: Annotated[int | None, described("min_words", min=1)] = None,
+    max_output_tokens: Annotated[int | None, described("max_output_tokens", min=16)] = None,
+    language: Annotated[str | None, described("language")] = None,
+    audience: Annotated[Audience | None, described("audience")] = None,
     output_dir: OutputDir = None,
     thread_id: Annotated[
         str | None, typer.Option(help="Thread ID for the run (one source only).", show_default=False)
@@ -267,20 +266,13 @@ def summarize(
         int | None,
         typer.Option(
             min=1,
-            help="Papers summarized at once (default: 4; with --server, every paper is queued at once and the "
-            "deployment's workers decide how many run together).",
+            help=f"Papers summarized at once (default: {LOCAL_CONCURRENCY}; with --server, every paper is queued at "
+            "once and the deployment's workers decide how many run together).",
             show_default=False,
         ),
     ] = None,
     review: Review = False,
-    no_sources: Annotated[
-        bool,
-        typer.Option(
-            "--no-sources",
-            help="Leave out the sources at the end of each paragraph, '(§3.2, p. 5)'.",
-            show_default=False,
-        ),
-    ] = False,
+    no_sources: Annotated[bool, described("sources", "--no-sources", turns_off=True)] = False,
     server: Server = None,
     settings: Settings = None,
 ) -> None:
@@ -306,17 +298,16 @@ def summarize(
         given = {**Context.parse_settings(settings or []), **{k: v for k, v in options.items() if v is not None}}
         ctx = Context(**given)  # checks the values here, before anything is sent anywhere
         reviewer = _terminal_reviewer if review else None
-        if server:
-            if thread_id:
-                raise BadInputError("--thread-id works on this machine; a server names its own threads")
-            return _batch(runner, sources_list, ctx, concurrency, checkpoint_db, output_dir, reviewer, (server, given))
-        choice = models.choose(ctx.model)
-        if choice.reason:
-            err.print(f"[cyan]model:[/cyan] {models.display_name(choice.name)} ({escape(choice.reason)})")
+        if not server:
+            choice = models.choose(ctx.model)
+            if choice.reason:
+                err.print(f"[cyan]model:[/cyan] {models.display_name(choice.name)} ({escape(choice.reason)})")
         try:
-            if len(sources_list) == 1:
-                return _single(runner, sources_list[0], ctx, thread_id, checkpoint_db, output_dir, reviewer)
-            return _batch(runner, sources_list, ctx, concurrency or 4, checkpoint_db, output_dir, reviewer)
+            if len(sources_list) == 1 and not server:
+                return _single(runner, sources_list[0], given, ctx, thread_id, checkpoint_db, output_dir, reviewer)
+            if thread_id:
+                raise BadInputError("--thread-id names one run on this machine; a server names its own threads")
+            return _batch(runner, sources_list, given, ctx, concurrency, checkpoint_db, server, output_dir, reviewer)
         finally:
             models.shutdown()
 
@@ -333,18 +324,21 @@ def _rounds(ctx: Context) -> int:
 def _single(
     runner: Any,
     source: str,
+    given: dict[str, Any],
     ctx: Context,
     thread_id: str | None,
     checkpoint_db: str | None,
     output_dir: Path | None,
     reviewer: Callable[[dict[str, Any]], str] | None,
 ) -> int:
-    tid = thread_id or runner.new_thread_id()
+    from paper_summarizer.runs import new_thread_id
+
+    tid = thread_id or new_thread_id()
     err.print(f"[dim]thread {tid}[/dim]: summarizing {escape(source)}")
     try:
         with Display(1, _rounds(ctx), bars=False) as display:
             result = runner.summarize(
-                source, ctx, thread_id=tid, checkpoint_db=checkpoint_db, output_dir=output_dir or Path("."),
+                source, given, thread_id=tid, checkpoint_db=checkpoint_db, output_dir=output_dir or Path("."),
                 on_update=display.update, reviewer=reviewer,
             )  # fmt: skip
     except KeyboardInterrupt:
@@ -358,29 +352,22 @@ def _single(
 def _batch(
     runner: Any,
     sources_list: list[str],
+    given: dict[str, Any],
     ctx: Context,
     concurrency: int | None,
     checkpoint_db: str | None,
+    server: str | None,
     output_dir: Path | None,
     reviewer: Callable[[dict[str, Any]], str] | None,
-    server: tuple[str, dict[str, Any]] | None = None,
 ) -> int:
     """Papers run concurrently, each in its own thread, here or on a server; then one table. The
     exit code is the worst paper's. With --review, bars would fight the prompts, so progress goes
     line by line."""
     with Display(len(sources_list), _rounds(ctx), bars=reviewer is None) as display:
-        if server is not None:
-            from paper_summarizer import remote
-
-            items = remote.summarize_many(
-                server[0], sources_list, server[1], concurrency=concurrency, output_dir=output_dir or Path("."),
-                on_update=display.update, on_done=display.done, reviewer=reviewer,
-            )  # fmt: skip
-        else:
-            items = runner.summarize_many(
-                sources_list, ctx, concurrency=concurrency, checkpoint_db=checkpoint_db,
-                output_dir=output_dir or Path("."), on_update=display.update, on_done=display.done, reviewer=reviewer,
-            )  # fmt: skip
+        items = runner.summarize_many(
+            sources_list, given, concurrency=concurrency, checkpoint_db=checkpoint_db, server=server,
+            output_dir=output_dir or Path("."), on_update=display.update, on_done=display.done, reviewer=reviewer,
+        )  # fmt: skip
     table = Table("source", "thread", "status", "rounds", "TL;DR", "tokens in/out", "output", title="summaries")
     codes: list[int] = []
     for item in items:
@@ -423,7 +410,7 @@ def resume(
     the round cap goes on when --max-iterations raises it."""
 
     def body() -> int:
-        from paper_summarizer import models, remote, runner
+        from paper_summarizer import models, runner
 
         flags = {
             "model": model, "evaluator_model": evaluator_model, "base_url": base_url,
@@ -434,13 +421,10 @@ def resume(
         err.print(f"[dim]thread {thread_id}[/dim]: resuming from its last checkpoint")
         try:
             with Display(1, max_iterations or 0, bars=False) as display:
-                if server:
-                    result = remote.resume(server, thread_id, overrides, on_update=display.update, reviewer=reviewer)
-                else:
-                    result = runner.resume(
-                        thread_id, checkpoint_db=checkpoint_db, overrides=overrides,
-                        on_update=display.update, reviewer=reviewer,
-                    )  # fmt: skip
+                result = runner.resume(
+                    thread_id, checkpoint_db=checkpoint_db, server=server, overrides=overrides,
+                    on_update=display.update, reviewer=reviewer,
+                )  # fmt: skip
         except KeyboardInterrupt:
             _interrupted(thread_id, checkpoint_db, server)
             raise
@@ -459,13 +443,10 @@ def history(
     server: Server = None,
 ) -> None:
     """List a run's attempts with their verdicts."""
-    from paper_summarizer import remote, runner, verdicts
+    from paper_summarizer import runner, verdicts
     from paper_summarizer.replies import add_usage
 
-    if server:
-        result = _guard(lambda: remote.history(server, thread_id))
-    else:
-        result = _guard(lambda: runner.history(thread_id, checkpoint_db=checkpoint_db))
+    result = _guard(lambda: runner.history(thread_id, checkpoint_db=checkpoint_db, server=server))
     title = result.result["title"] if result.result else ""
     out.print(f"[bold]{escape(title)}[/bold] ({escape(result.source)}): {result.status}")
     for attempt in result.attempts:
@@ -492,14 +473,9 @@ def history(
 @app.command()
 def threads(checkpoint_db: CheckpointDb = None, server: Server = None) -> None:
     """List stored runs (here, or on a --server deployment)."""
-    if server:
-        from paper_summarizer import remote
+    from paper_summarizer import runner
 
-        rows = [vars(t) for t in _guard(lambda: remote.threads(server))]
-    else:
-        from paper_summarizer import runner
-
-        rows = [vars(t) for t in _guard(lambda: runner.threads(checkpoint_db=checkpoint_db))]
+    rows = [vars(t) for t in _guard(lambda: runner.threads(checkpoint_db=checkpoint_db, server=server))]
     width = max([14, *[len(r["thread_id"]) + 1 for r in rows]])
     out.print(f"{'thread':<{width}} {'status':<16} {'rounds':>6}  {'last update':<20}  source")
     for r in rows:
@@ -507,6 +483,13 @@ def threads(checkpoint_db: CheckpointDb = None, server: Server = None) -> None:
             f"{r['thread_id']:<{width}} {r['status']:<16} {r['rounds']:>6}  {r['updated_at'][:19]:<20}  "
             f"{escape(r['source'])}"
         )
+
+
+@app.command("settings")
+def describe_settings() -> None:
+    """Describe every setting (a Context field): what it does, its default, its variable."""
+    for name in Context.field_names():
+        out.print(f"[bold]{name}[/bold]\n  {escape(Context.describe(name))}")
 
 
 @app.command()

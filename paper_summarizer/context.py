@@ -190,6 +190,16 @@ class Context:
                 raise BadInputError(f"{name} must be at least 1, not {getattr(self, name)}")
 
     @classmethod
+    def field_names(cls) -> list[str]:
+        return [f.name for f in dataclasses.fields(cls)]
+
+    @classmethod
+    def describe(cls, name: str) -> str:
+        """What a field does, with its default and its environment variable: the one text that
+        Studio's form, the CLI's --help and `paper-summarizer settings` all show."""
+        return str(next(f for f in dataclasses.fields(cls) if f.name == name).metadata["description"])
+
+    @classmethod
     def parse_settings(cls, pairs: list[str]) -> dict[str, Any]:
         """`FIELD=VALUE` pairs (the CLI's `--set`) as typed field values, checked by name and type."""
         import json

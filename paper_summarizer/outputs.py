@@ -49,3 +49,21 @@ def digest_markdown(entries: list[dict[str, str]]) -> str:
         link = f" · [summary]({entry['link']})" if entry.get("link") else ""
         lines += [f"Source: {entry['source']}  ", f"Status: {entry['status']}{link}", ""]
     return "\n".join(lines).rstrip() + "\n"
+
+
+class Names:
+    """Output names claimed by the runs of one batch: two papers called paper.pdf in different
+    folders get paper.summary.md and paper-2.summary.md, not one file written twice."""
+
+    def __init__(self) -> None:
+        self._taken: dict[str, str] = {}  # thread -> name; claimed in one event loop, so no lock
+
+    def claim(self, thread_id: str, name: str) -> str:
+        if thread_id not in self._taken:
+            used = set(self._taken.values())
+            unique, n = name, 1
+            while unique in used:
+                n += 1
+                unique = f"{name}-{n}"
+            self._taken[thread_id] = unique
+        return self._taken[thread_id]

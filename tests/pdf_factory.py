@@ -132,8 +132,9 @@ def make_large_print_page_pdf(path: Path) -> Path:
     return path
 
 
-def make_scanned_pdf(path: Path, sentence: str) -> Path:
-    """A page with text, rendered to an image and saved as an image-only PDF: a scan."""
+def make_scanned_pdf(path: Path, sentence: str, pages: int = 1) -> Path:
+    """A page with text, rendered to an image and saved as an image-only PDF (of `pages` copies
+    of it): a scan."""
     import io
 
     import pypdfium2
@@ -147,5 +148,5 @@ def make_scanned_pdf(path: Path, sentence: str) -> Path:
     rendered = pypdfium2.PdfDocument(source.getvalue())
     image: Image.Image = rendered[0].render(scale=2).to_pil().convert("RGB")
     rendered.close()
-    image.save(path, "PDF", resolution=144)
+    image.save(path, "PDF", resolution=144, save_all=True, append_images=[image] * (pages - 1))
     return path

@@ -17,10 +17,11 @@ import pytest
 from langgraph_sdk import get_sync_client
 from langgraph_sdk.client import SyncLangGraphClient
 
+from paper_summarizer.state import Status
 from tests.conftest import REPO, start
-from tests.factories import TITLE, paper_markdown, summary
+from tests.factories import TITLE, paper_markdown, prose, summary
 from tests.langgraph_dev import LanggraphDevUnavailable, running_langgraph_dev
-from tests.scripted_server import ScriptedServer, request_of, verdict_json, writer_and_judge
+from tests.scripted_server import ScriptedServer, request_of, role_of, verdict_json, writer_and_judge
 
 GRAPH = "paper_summarizer"
 SCRIPTED = "openai:scripted"
@@ -252,9 +253,9 @@ def test_the_cli_runs_a_reading_list_on_the_server_with_the_same_files_and_exit_
     listed = cli("threads", "--server", server_url, cwd=tmp_path)
     assert listed.returncode == 0 and "local.md" in listed.stdout
     assert "missing.md" not in listed.stdout  # a source that never became a paper leaves no thread
-    from paper_summarizer import ThreadInfo, remote
+    from paper_summarizer import ThreadInfo, threads
 
-    served = remote.threads(server_url)  # the same type a local `threads` returns
+    served = threads(server=server_url)  # the same call and type as a local `threads`
     assert all(isinstance(t, ThreadInfo) for t in served)
     ours = [t for t in served if t.source.endswith(("local.md", "remote.md"))]
     assert len(ours) == 2 and all(t.status == "passed" and t.rounds == 1 for t in ours)
@@ -504,3 +505,73 @@ def test_a_pdf_that_crashes_its_converter_fails_its_run_and_the_server_goes_on(
         locked_server_url, _upload("p.md", paper_markdown().encode()), {"model": SCRIPTED, "max_iterations": 9}
     )
     assert "max_iterations=9 is over" in error  # a new run is taken and checked
+
+
+# --- the same scenarios through both backends: this machine's graph and the deployment's ----------
+
+
+def _where(backend: str, server_url: str, tmp_path: Path) -> dict[str, Any]:
+    return {"server": server_url} if backend == "server" else {"checkpoint_db": str(tmp_path / "c.sqlite")}
+
+
+def _section_prompts(model: ScriptedServer, since: int = 0) -> list[str]:
+    firsts = [next(m for m in r["messages"] if m["role"] == "user") for r in model.requests[since:]]
+    return [str(m["content"]) for m in firsts if str(m["content"]).startswith("You are writing one section")]
+
+
+@pytest.mark.parametrize("backend", ["local", "server"])
+def test_a_capped_outline_thread_given_more_rounds_drafts_by_outline_on_either_backend(
+    backend: str, server_url: str, scripted: list[ScriptedServer], tmp_path: Path
+) -> None:
+    """More rounds enter through the graph's routing, which keeps the run's drafting path: round
+    2 of an outline run is written section by section again, here and on the server."""
+    from paper_summarizer import resume, summarize
+
+    model = start(scripted, writer_and_judge([prose(40, 3)], [verdict_json("NEEDS_IMPROVEMENT")]))
+    paper = tmp_path / f"outline-{uuid.uuid4().hex[:8]}.md"
+    paper.write_text(paper_markdown(seed=8))
+    where = _where(backend, server_url, tmp_path)
+    settings = context(model, draft_mode="outline", max_iterations=1)
+    first = summarize(str(paper), settings, output_dir=tmp_path, **where)
+    assert first.status == Status.CAP_REACHED and first.rounds == 1
+    before = len(model.requests)
+    again = resume(first.thread_id, overrides={"max_iterations": 2}, **where)
+    assert again.rounds == 2 and again.result is not None
+    writes = [r for r in model.requests[before:] if role_of(r) == "writer"]
+    assert writes and len(_section_prompts(model, before)) == len(writes), "round 2 was not written by outline"
+
+
+@pytest.mark.parametrize("backend", ["local", "server"])
+def test_a_chinese_outline_run_asks_for_chinese_and_has_chinese_headings_on_either_backend(
+    backend: str, server_url: str, scripted: list[ScriptedServer], tmp_path: Path
+) -> None:
+    from paper_summarizer import summarize
+
+    model = start(scripted, writer_and_judge(["这是一个关于论文的段落。"], [verdict_json("NEEDS_IMPROVEMENT")]))
+    paper = tmp_path / f"chinese-{uuid.uuid4().hex[:8]}.md"
+    paper.write_text(paper_markdown(seed=9))
+    settings = context(model, draft_mode="outline", max_iterations=1, language="Chinese")
+    done = summarize(str(paper), settings, output_dir=tmp_path, **_where(backend, server_url, tmp_path))
+    asked = _section_prompts(model)
+    assert asked and all("Write in Chinese" in prompt for prompt in asked)
+    assert done.result is not None and "## 问题" in done.result["summary"] and "## 方法" in done.result["summary"]
+
+
+@pytest.mark.parametrize("backend", ["local", "server"])
+def test_a_scanned_pdf_exits_2_and_a_bad_source_leaves_no_thread_on_either_backend(
+    backend: str, server_url: str, tmp_path: Path
+) -> None:
+    """Errors cross the server boundary by type (a ScannedPdfError is bad input there too), and
+    a source that never became a paper leaves no thread behind on either backend."""
+    from paper_summarizer import threads
+    from tests.integration_tests.test_cli import cli
+    from tests.pdf_factory import make_scanned_pdf
+
+    name = f"scan-{uuid.uuid4().hex[:8]}"
+    make_scanned_pdf(tmp_path / f"{name}.pdf", "A page of a long scanned book.", pages=61)
+    where = _where(backend, server_url, tmp_path)
+    flag = ["--server", server_url] if backend == "server" else ["--checkpoint-db", where["checkpoint_db"]]
+    done = cli("summarize", f"{name}.pdf", *flag, "--model", SCRIPTED, "--base-url", "http://127.0.0.1:9", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert "scanned PDF of 61 pages" in done.stderr and "Traceback" not in done.stderr
+    assert not [t for t in threads(**where) if t.source.endswith(f"{name}.pdf")]

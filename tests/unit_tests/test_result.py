@@ -12,7 +12,7 @@ from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.store.memory import InMemoryStore
 from langgraph.types import Command
 
-from paper_summarizer import runner
+from paper_summarizer import local, runner
 from paper_summarizer.context import Context
 from paper_summarizer.errors import GraphSetupError
 from paper_summarizer.graph import build_graph
@@ -178,9 +178,9 @@ def test_threads_tell_a_run_still_going_from_an_interrupted_one() -> None:
     from types import SimpleNamespace
 
     unfinished: Any = SimpleNamespace(interrupts=(), values={"attempts": []}, next=("generate",))
-    assert runner.status_of(unfinished, {"pid": os.getpid()}) == Status.RUNNING
-    assert runner.status_of(unfinished, {"pid": 2**22 + 12345}) == Status.INTERRUPTED  # no such process
-    assert runner.status_of(unfinished, {}) == Status.INTERRUPTED
+    assert local.status_of(unfinished, {"pid": os.getpid()}) == Status.RUNNING
+    assert local.status_of(unfinished, {"pid": 2**22 + 12345}) == Status.INTERRUPTED  # no such process
+    assert local.status_of(unfinished, {}) == Status.INTERRUPTED
 
 
 def test_hints_name_the_command_that_works_in_this_shell(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -192,11 +192,16 @@ def test_hints_name_the_command_that_works_in_this_shell(monkeypatch: pytest.Mon
     assert command("resume abc") == "paper-summarizer resume abc"
 
 
-def test_help_keeps_its_defaults_and_shows_no_placeholder_for_flags() -> None:
+def test_help_shows_each_settings_own_description_and_default_and_no_placeholder_for_flags() -> None:
+    """The options' help is Context's own field descriptions, defaults included: one text for
+    --help, `settings` and Studio's form."""
     from typer.testing import CliRunner
 
     from paper_summarizer.cli import app
 
-    shown = CliRunner().invoke(app, ["summarize", "--help"], terminal_width=200).output
-    assert "(default: 4; 2 for the embedded model)" in shown and "(default: the writer)" in shown
+    shown = " ".join(CliRunner().invoke(app, ["summarize", "--help"], terminal_width=200).output.split())
+    assert "0: 4, or 2 for the embedded 'local' model" in shown and "Empty: the writer." in shown
+    assert "PAPER_SUMMARIZER_MAX_ITERATIONS" in shown and "<undergraduate|expert|general>" in shown
     assert "<bool>" not in shown and "--review" in shown
+    described = CliRunner().invoke(app, ["settings"], terminal_width=200).output
+    assert all(name in described for name in Context.field_names())
