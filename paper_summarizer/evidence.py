@@ -1,7 +1,9 @@
 """Each sentence of a summary with its evidence: the few passages of the paper that best match
 it (BM25 over paragraphs that carry their section heading), and the numbers in both, spelled-out
 numbers included. A number is supported only when the sentence's own evidence states it: a
-number that occurs in the paper but belongs elsewhere ("55" for a result that was 31) is not.
+number that occurs in the paper but belongs elsewhere ("55" for a result that was 31) is not,
+nor one whose place in the sentence (the words and numbers beside it) the paper clearly gives
+to another number.
 
 Pure functions of text; the paper's index is built once per paper text in a process."""
 
@@ -157,15 +159,34 @@ def supported(
     it in the paper (up to NEAR_WORDS on each side) is in the sentence. A table's cell, with no
     words beside it, counts in the sentence's own evidence, or anywhere for a number too exact
     to be a coincidence. `rare`: passages found because they state this number and few others
-    do (a number in a table that no words match)."""
+    do (a number in a table that no words match).
+
+    And where the sentence puts the number, the paper does not clearly put another: see
+    `_holds_its_slot`. A number swapped for another of the same paper ("a precision of 0.71"
+    where the paper's precision is 0.54) shares words with the sentence somewhere, but not its
+    place."""
     said = frozenset(w.lower() for w in _WORD.findall(_digits(sentence, language)) if w.lower() not in _FUNCTION_WORDS)
-    for passage in dict.fromkeys([*evidence, *(rare or [])]):
-        for stated, beside in _windows(passage.text, language):
-            if not _same(number, stated):
-                continue
-            if _overlap(said, beside) or (len(beside) < 2 and (passage in evidence or _exact(number))):
-                return True
-    return False
+    candidates = list(dict.fromkeys([*evidence, *(rare or [])]))
+    stated = [
+        (passage, beside)
+        for passage in candidates
+        for found, beside in _windows(passage.text, language)
+        if _same(number, found)
+    ]
+    by_words = any(_overlap(said, beside) for _, beside in stated)
+    in_a_cell = any(len(beside) < 2 and (passage in evidence or _exact(number)) for passage, beside in stated)
+    if not (by_words or in_a_cell):
+        return False
+    # Each place the sentence states this value is a claim of its own ("R1 5% ... R4 5%"). A
+    # number too exact to be a coincidence is where the paper put it, often a table's cell with
+    # no words beside it to match. A cell alone says nothing of what its number is: any place
+    # that fits the sentence somewhat overrules it.
+    clear = CLEAR_FIT if by_words else CLEAR_FIT / 2
+    return (_exact(number) and in_a_cell) or all(
+        _holds_its_slot(asked, candidates, language, clear)
+        for asked in _slots(sentence, language, claims=True)
+        if _same(number, asked.number)
+    )
 
 
 def _exact(number: Number) -> bool:
@@ -188,6 +209,129 @@ def _words_beside(text: str, m: re.Match[str]) -> frozenset[str]:
     before = _WORD.findall(text[max(0, m.start() - 80) : m.start()])[-NEAR_WORDS:]
     after = _WORD.findall(text[m.end() : m.end() + 80])[:NEAR_WORDS]
     return frozenset(w.lower() for w in before + after if w.lower() not in _FUNCTION_WORDS)
+
+
+# --- slots: a number with the words that say what it is ----------------------------------------------
+
+SLOT_WORDS = 10  # words on each side of a summary's number that may say what it is
+PAPER_SLOT_WORDS = 12  # in the paper, a little wider: its phrasing differs, and tables put labels further off
+CLEAR_FIT = 0.5  # a rival slot fits at least this well: a label word right beside the number, or a few near it
+_TOKEN = re.compile(r"\S+")
+_CITATION = re.compile(r"\[[\d,;\s–-]+\]")  # "[21]", "[3, 7]": a reference, not a quantity
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A number where it stands: each word and other number (as "#0.54") near it, with its
+    distance in words; a word that stands more than once keeps its nearest distance."""
+
+    number: Number
+    context: tuple[tuple[str, int], ...]
+
+
+@functools.lru_cache(maxsize=8192)
+def _slots(text: str, language: str, reach: int = SLOT_WORDS, *, claims: bool = False) -> tuple[Slot, ...]:
+    """Each number `text` states, with the words and numbers within `reach` words of it.
+    `claims`: as in `numbers`, a summary's formula ("K + 1") is no slot, though its numbers
+    stay beside the others."""
+    text = _CITATION.sub(lambda m: " " * len(m.group(0)), _ORDINAL.sub(" ", _digits(text, language)))
+    tokens = list(_TOKEN.finditer(text))
+    starts = [t.start() for t in tokens]
+    matches = list(_NUMBER.finditer(text))
+    found = [(_number(m), bisect.bisect_right(starts, m.start()) - 1) for m in matches]
+    formula = [claims and bool(_FORMULA.search(text[max(0, m.start() - 3) : m.start()])) for m in matches]
+    words = [
+        (word.lower(), i)
+        for i, token in enumerate(tokens)
+        for word in _WORD.findall(token.group(0))
+        if word.lower() not in _FUNCTION_WORDS
+    ]
+    slots = []
+    for (number, at), in_formula in zip(found, formula, strict=True):
+        if in_formula:
+            continue
+        near: dict[str, int] = {}
+        # Numbers beside it say what it is in a list or a range ("100, 200 and 300 nodes").
+        beside = [(word, i) for word, i in words] + [("#" + n.value, i) for n, i in found if n.value != number.value]
+        for key, i in beside:
+            distance = max(1, abs(i - at))  # a word in the number's own token ("R2=19%") is right beside it
+            if distance <= reach:
+                near[key] = min(distance, near.get(key, distance))
+        slots.append(Slot(number, tuple(near.items())))
+    return tuple(slots)
+
+
+def _summary_weight(distance: int) -> float:
+    """The nearest words of the summary's sentence say most about its number."""
+    return 1.0 / distance
+
+
+def _paper_weight(distance: int) -> float:
+    """In the paper, a label a few words off still names the number ("RMS error for this fit is .027")."""
+    return 1.0 / (1 + (distance - 1) / 3)
+
+
+def _kin_keys(word: str) -> tuple[str, ...]:
+    """Keys under which `word` finds each of its kin in a `_placed` table (see `_kin`: two
+    words match on their first min(len, 4) letters)."""
+    if word.startswith("#"):
+        return (word,)
+    whole = ("f" + word[:4],) if len(word) >= 4 else ("p" + word,)
+    return whole + tuple("s" + word[:k] for k in range(1, min(len(word), 4)))
+
+
+@functools.lru_cache(maxsize=8192)
+def _placed(slot: Slot) -> dict[str, float]:
+    """`slot`'s words as a table from kin key to how near the word stands, for `_fit`."""
+    table: dict[str, float] = {}
+
+    def put(key: str, weight: float) -> None:
+        table[key] = max(weight, table.get(key, 0.0))
+
+    for word, distance in slot.context:
+        weight = _paper_weight(distance)
+        if word.startswith("#"):
+            put(word, weight)
+            continue
+        for k in range(1, min(len(word), 3) + 1):
+            put("p" + word[:k], weight)  # a short word of the summary finds it by its start
+        put("f" + word[:4] if len(word) >= 4 else "s" + word, weight)
+    return table
+
+
+def _fit(asked: Slot, stated: Slot) -> float:
+    """How well a paper's number's place matches the summary's: each word near the summary's
+    number, weighted by its nearness there, times how near its kin stands to the paper's."""
+    table = _placed(stated)
+    return sum(weight * max(table.get(key, 0.0) for key in keys) for weight, keys in _wanted(asked))
+
+
+@functools.lru_cache(maxsize=8192)
+def _wanted(asked: Slot) -> tuple[tuple[float, tuple[str, ...]], ...]:
+    return tuple((_summary_weight(distance), _kin_keys(word)) for word, distance in asked.context)
+
+
+def _holds_its_slot(asked: Slot, candidates: list[Passage], language: str, clear: float = CLEAR_FIT) -> bool:
+    """Whether the sentence's number `asked` is the one the paper states in its place: false
+    when another value's place in the candidate passages fits the sentence clearly better
+    (twice as well, and CLEAR_FIT at least) than any of this value's, and no place of this value
+    has even the sentence's nearest word beside it. A paraphrase that shares few words with the
+    paper fits nothing clearly and keeps the looser test."""
+    same = rival = 0.0
+    places = []
+    for passage in candidates:
+        for stated in _slots(passage.text, language, PAPER_SLOT_WORDS):
+            fit = _fit(asked, stated)
+            if _same(asked.number, stated.number):
+                same = max(same, fit)
+                places.append(stated)
+            else:
+                rival = max(rival, fit)
+    if rival < clear or same >= rival / 2:
+        return True
+    nearest = min((distance for _, distance in asked.context), default=0)
+    labels = [Slot(asked.number, ((word, distance),)) for word, distance in asked.context if distance == nearest]
+    return any(_fit(label, place) > 0 for label in labels for place in places)
 
 
 class Index:

@@ -171,3 +171,39 @@ def test_filler_whose_words_the_paper_holds_only_scattered_is_still_filler() -> 
         c for c in quality.gates(summary(150), paper, min_words=100, min_sections=3) if c["name"] == "filler"
     )
     assert on_topic["passed"]
+
+
+SLOTS_PAPER = """# Validating Answers
+
+## 1 Method
+
+The validation threshold was tuned on the 2007 development run and set to 0.71 for all languages.
+Agreement between two annotators of the gold answers was 0.38 before adjudication.
+
+## 2 Results
+
+The English run reached a recall of 0.78, a precision of 0.54 and an f-measure of 0.64. Agreement
+with human annotators, measured with Cohen's kappa, rose from 0.61 to 0.78 after the feedback rounds.
+"""
+
+
+def _found(text: str) -> dict[str, bool]:
+    return {c["number"]: c["found"] for c in quality.grounding(text, SLOTS_PAPER)}
+
+
+def test_a_faithful_paraphrase_of_a_list_and_a_range_is_supported() -> None:
+    assert all(_found("On English, recall was 0.78 and precision 0.54, for an f-measure of 0.64.").values())
+    assert all(_found("Cohen's kappa between the judge and human annotators went from 0.61 to 0.78.").values())
+
+
+def test_a_list_item_swapped_for_a_number_stated_elsewhere_is_flagged() -> None:
+    """0.71 is in the paper, beside "run", a word of the sentence; but where the sentence puts
+    it, after "recall", the paper puts 0.78."""
+    found = _found("The English run reached a recall of 0.71, a precision of 0.54 and an f-measure of 0.64.")
+    assert found == {"0.71": False, "0.54": True, "0.64": True}
+
+
+def test_a_range_end_swapped_for_a_number_stated_elsewhere_is_flagged() -> None:
+    """0.38 is an agreement between annotators too, but not where kappa rose from."""
+    found = _found("Agreement with human annotators, measured with Cohen's kappa, rose from 0.38 to 0.78.")
+    assert found["0.38"] is False
