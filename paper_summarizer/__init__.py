@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from paper_summarizer.context import Context
     from paper_summarizer.graph import build_graph, graph
+    from paper_summarizer.reading_list import asynthesize, build_reading_list_graph
     from paper_summarizer.runner import (
         ahistory,
         aresume,
@@ -31,6 +32,8 @@ _HOMES = {
     "Context": "paper_summarizer.context",
     "build_graph": "paper_summarizer.graph",
     "graph": "paper_summarizer.graph",
+    "asynthesize": "paper_summarizer.reading_list",
+    "build_reading_list_graph": "paper_summarizer.reading_list",
     "SummaryResult": "paper_summarizer.runs",
     "ThreadInfo": "paper_summarizer.runs",
     "ahistory": "paper_summarizer.runner",
@@ -52,8 +55,10 @@ __all__ = [
     "aresume",
     "asummarize",
     "asummarize_many",
+    "asynthesize",
     "athreads",
     "build_graph",
+    "build_reading_list_graph",
     "graph",
     "history",
     "resume",

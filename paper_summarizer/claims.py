@@ -272,7 +272,7 @@ def _short(text: str, most: int = 80) -> str:
 def with_sources(summary: str, claims: list[dict[str, Any]], where: evidence.Locator) -> str:
     """The summary with each paragraph ending in its sources, "(§3.2, p. 5; §4, p. 7)": where the
     paper states what its supported sentences say (each one's best-matching passage). The
-    TL;DR line is left as it is."""
+    TL;DR line and tables are left as they are."""
     by_block: dict[int, list[str]] = {}
     for claim in claims:
         if claim.get("verdict") != "supported" or not claim["evidence"]:
@@ -285,7 +285,8 @@ def with_sources(summary: str, claims: list[dict[str, Any]], where: evidence.Loc
     lines = summary.splitlines()
     for block_index, sources in by_block.items():
         block = view.blocks[block_index] if block_index < len(view.blocks) else None
-        if block is None or block.last_line < 0 or block.text.startswith("TL;DR:"):
+        # A table (one paragraph to CommonMark) ends in a row: sources after it would be a stray cell.
+        if block is None or block.last_line < 0 or block.text.startswith(("TL;DR:", "|")):
             continue
         lines[block.last_line] = lines[block.last_line].rstrip() + f" ({'; '.join(sources[:MAX_SOURCES])})"
     return "\n".join(lines) + ("\n" if summary.endswith("\n") else "")

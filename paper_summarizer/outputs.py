@@ -8,6 +8,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from paper_summarizer.state import Result
+
 # Read once, at import (single-threaded), since reading the umask means setting it.
 _UMASK = os.umask(0)
 os.umask(_UMASK)
@@ -32,6 +34,23 @@ def write(output_dir: Path, name: str, markdown: str, report_json: str) -> tuple
     write_atomic(report_path, report_json.rstrip("\n") + "\n")
     write_atomic(summary_path, markdown.rstrip("\n") + "\n")
     return summary_path, report_path
+
+
+def digest_entry(
+    source: str, result: Result | None = None, *, status: str = "", rounds: int = 0, link: str = "", error: str = ""
+) -> dict[str, str]:
+    """A paper's entry in the digest: from its result (a run that has not finished has none yet,
+    only a status), or the one-line error of a paper that failed. The CLI's batches and the
+    reading-list graph both build their digests from these."""
+    if error:
+        return {"source": source, "error": error}
+    return {
+        "source": source,
+        "title": result["title"] if result else "",
+        "tldr": result["tldr"] if result else "",
+        "status": f"{status} ({rounds} rounds)",
+        "link": link,
+    }
 
 
 def digest_markdown(entries: list[dict[str, str]]) -> str:

@@ -258,18 +258,20 @@ def write_digest(items: list[BatchItem], output_dir: Path) -> Path:
     """digest.md beside the summaries: the reading list at a glance, from each run's result."""
     entries = []
     for item in items:
-        out = item.result.result if item.result else None
         if item.error is not None or item.result is None:
-            entries.append({"source": item.source, "error": describe(item.error or RuntimeError("no result"))[0]})
+            error = describe(item.error or RuntimeError("no result"))[0]
+            entries.append(outputs.digest_entry(item.source, error=error))
             continue
         path = item.result.summary_path
-        entries.append({
-            "source": item.source,
-            "title": out["title"] if out else "",
-            "tldr": out["tldr"] if out else "",
-            "status": f"{item.result.status} ({item.result.rounds} rounds)",
-            "link": path.name if path else "",
-        })  # fmt: skip
+        entries.append(
+            outputs.digest_entry(
+                item.source,
+                item.result.result,
+                status=item.result.status,
+                rounds=item.result.rounds,
+                link=path.name if path else "",
+            )
+        )
     path = output_dir / "digest.md"
     outputs.write_atomic(path, outputs.digest_markdown(entries))
     return path

@@ -207,3 +207,57 @@ class State(InputState, total=False):
     drafts: Annotated[list[SectionDraft], operator.add]  # their paragraphs, every round's, in any order
     model_calls: Annotated[int, operator.add]  # calls made so far, against the run's budget
     result: Result | None  # set by the final node; cleared when a new run starts
+
+
+# --- a reading list (reading_list.py): every paper summarized, then one overview across them ---
+
+
+class ReadingListInput(TypedDict):
+    sources: list[str]
+    topic: NotRequired[str]  # the question the overview answers; empty: what the papers share
+
+
+class PaperTask(TypedDict):
+    """What each paper's summarizer is sent: its source, and its place in the list."""
+
+    index: int  # from 1: the overview cites the paper as [index], the digest numbers it so
+    source: str
+
+
+class PaperOutcome(PaperTask):
+    result: Result | None  # the summarizer's result; None when the paper could not be read
+    error: str  # why not, in one line
+
+
+NO_OVERVIEW = "no overview"  # the status of a list with fewer than two summaries to compare
+
+
+class ReadingListResult(TypedDict):
+    """What a reading list produced: its final node's output, the same for Studio, the SDK and
+    Python. The totals count every paper's calls and rounds, and the overview's."""
+
+    status: str  # the overview's (Status.PASSED or Status.CAP_REACHED), or NO_OVERVIEW
+    overview: str  # the overview across the papers, with a footer as a summary has
+    synthesis: Result | None  # the overview's rounds, verdicts and claims, as a summary's
+    papers: list[PaperOutcome]  # in the order given
+    digest: str  # the list at a glance (digest.md): each paper's title, TL;DR and status, or error
+    usage: Usage
+    cost_usd: float | None  # when prices are configured
+    rounds: int
+
+
+class ReadingListOutput(TypedDict, total=False):
+    result: ReadingListResult | None
+
+
+class ReadingListState(ReadingListInput, total=False):
+    papers: Annotated[list[PaperOutcome], operator.add]  # one per source, in the order they finish
+    synthesis: Result | None  # the overview's result, from the synthesis loop
+    result: ReadingListResult | None
+
+
+def listed_papers(state: ReadingListState) -> list[PaperOutcome]:
+    """This run's outcome for each source, in the list's order. A thread's earlier run left its
+    own outcomes in `papers`; the latest one per place and source is this run's."""
+    latest = {(p["index"], p["source"]): p for p in state.get("papers") or []}
+    return [latest[key] for key in enumerate(state["sources"], 1) if key in latest]

@@ -147,7 +147,7 @@ def failures(verdict: Verdict) -> list[str]:
 # what the paper does not, or is not about it, is worse than one with a grammar slip.
 HARM = {
     "numbers": 100, "on_topic": 100, "claims": 100, "title_names_paper": 50, "names": 50, "markup": 50,
-    "verbatim": 30, "key_facts": 30,
+    "verbatim": 30, "key_facts": 30, "cited_numbers": 100, "cites_every_paper": 50,
     "coverage": 30, "filler": 20, "language": 20,
 }  # fmt: skip
 STRUCTURE_HARM, CRITERION_HARM, FAITHFUL_HARM = 10, 1, 100

@@ -110,6 +110,7 @@ def summary(n_words: int = 120, sections: int = 3, title: str = TITLE, seed: int
     return f"# {title}\n\n{tldr}\n\n{body}\n\n{detail}\n"
 
 
+TITLE_OF_PAPER = "Gated Judges for Summaries"
 PAPER_MD = """# Gated Judges for Summaries
 
 ## Abstract
@@ -147,3 +148,60 @@ def write_paper(directory: Path, name: str = "paper.md", text: str | None = None
     path = directory / name
     path.write_text(text if text is not None else paper_markdown(), encoding="utf-8")
     return path
+
+
+# A reading list: papers that differ in their titles, and an overview across them.
+LIST_TITLES = ["Gated Judges for Summaries", "Gated Writers for Summaries", "Gated Readers for Summaries"]
+
+
+def write_reading_list(directory: Path) -> list[str]:
+    """Three papers (paper-1.md ...), each `paper_markdown()` under its own title."""
+    return [
+        str(
+            write_paper(directory, f"paper-{n}.md", paper_markdown(seed=n).replace(f"# {TITLE_OF_PAPER}", f"# {title}"))
+        )
+        for n, title in enumerate(LIST_TITLES, 1)
+    ]
+
+
+def list_summary(title: str) -> str:
+    """A summary of the reading list's paper with that title that passes every gate."""
+    return summary(150, title=f"{title}: A Clear Summary", seed=LIST_TITLES.index(title) + 1)
+
+
+def overview(cited: tuple[int, ...] = (1, 2, 3), number: str = "46%", seed: int = 5) -> str:
+    """An overview across the reading list's summaries that passes every gate, citing `cited`
+    and giving each of them `number` of drafts rejected (the summaries say 46%)."""
+    cite = ", ".join(f"[{n}]" for n in cited)
+    rows = "\n".join(
+        f"| [{n}] | gates before the judge | summaries of papers | {number} of drafts rejected | one small benchmark |"
+        for n in cited
+    )
+    return f"""# Gated Judges, Writers and Readers for Summaries Compared
+
+**TL;DR:** Together the papers show that gates before a judge make judging summaries cheaper.
+
+## The shared problem
+
+All of them ask how a judge can check a summary {cite}. {prose(40, seed)}
+
+## How the approaches differ
+
+### Where the gates sit
+
+Gates rejected {number} of drafts in {cite}. {prose(40, seed + 1)}
+
+## Comparison table
+
+| Paper | Method | Data | Main result | Limitations |
+|---|---|---|---|---|
+{rows}
+
+## Where they agree and disagree
+
+{prose(40, seed + 2)} The judge and the writer differ most in {cite}.
+
+## What to read first
+
+Read [1] first: its section on the loop is the clearest summary of the gates.
+"""

@@ -40,3 +40,21 @@ def script(fakes: dict[str, RecordingFake], name: str, replies: list[str]) -> Re
     fake = RecordingFake(messages=iter([AIMessage(r) for r in replies]), prompts=[])
     fakes[name] = fake
     return fake
+
+
+class Answering(RecordingFake):
+    """A writer or judge that answers each request by what it asks: `answer(role, request)` gives
+    the reply's text ('writer' or 'reviewer', and the first user message). Key-fact and
+    fact-check requests get RecordingFake's answers. Each reply reports `usage` tokens."""
+
+    answer: Any = None
+    usage: dict[str, int] = Field(default_factory=lambda: {"input_tokens": 10, "output_tokens": 5, "total_tokens": 15})
+
+    def _generate(self, messages: list[BaseMessage], *args: Any, **kwargs: Any) -> Any:
+        first = next(m for m in messages if m.type == "human")
+        role = role_of_request(str(first.content))
+        if role in ("reader", "fact-checker"):
+            return super()._generate(messages, *args, **kwargs)
+        self.prompts.append(list(messages))
+        reply = AIMessage(self.answer(role, str(first.content)), usage_metadata=self.usage)
+        return ChatResult(generations=[ChatGeneration(message=reply)])

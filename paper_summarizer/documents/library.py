@@ -74,6 +74,18 @@ async def load(
     return ref, text
 
 
+async def keep(store: BaseStore, text: str, *, title: str, name: str) -> PaperRef:
+    """Text made here, not read from a source (a reading list's summaries, which its overview is
+    written from and checked against), stored as a paper is: the nodes that read a paper read it."""
+    key = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    value = {"text": text, "title": title, "left_out": "", "page_starts": [], "anchors": []}
+    await store.aput(NAMESPACE, key, value, index=False)
+    return PaperRef(
+        key=key, title=title, name=name, source_url="", arxiv_id="", chars=len(text), words=len(text.split()),
+        notice="", left_out="", parts=[], condensed_key="",
+    )  # fmt: skip
+
+
 async def text(store: BaseStore, paper: PaperRef) -> str:
     return str((await _stored(store, paper))["text"])
 

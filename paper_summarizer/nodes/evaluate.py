@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from langgraph.runtime import Runtime
 
@@ -23,10 +24,27 @@ from paper_summarizer.nodes import fact_check
 from paper_summarizer.nodes.shared import check_budget, judge_name, paper_for_prompt, store_of
 from paper_summarizer.prompts import conversation, fill, quote, template
 from paper_summarizer.replies import add_usage
-from paper_summarizer.state import State
+from paper_summarizer.state import Check, NumberCheck, State
+
+# (summary, paper text, settings) -> (every gate, each number with whether the paper states it)
+Gates = Callable[..., tuple[list[Check], list[NumberCheck]]]
 
 
-async def evaluate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+class EvaluateNode(Protocol):
+    async def __call__(self, state: State, runtime: Runtime[Context]) -> dict[str, Any]: ...
+
+
+def evaluate_with(gates: Gates) -> EvaluateNode:
+    """The evaluate node with these code gates: a summary's (quality.assess), or an overview's
+    across papers, which adds its own (see synthesis.py)."""
+
+    async def evaluate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
+        return await _evaluate(state, runtime, gates)
+
+    return evaluate
+
+
+async def _evaluate(state: State, runtime: Runtime[Context], assess: Gates) -> dict[str, Any]:
     ctx = runtime.context
     store = store_of(runtime)
     attempt = state["attempts"][-1]
@@ -35,7 +53,7 @@ async def evaluate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     # The checks search the paper (an index built on first use) and load a language model from
     # disk: off the event loop, which LangGraph Server's blocking check enforces.
     gates, numbers = await asyncio.to_thread(
-        quality.assess,
+        assess,
         summary,
         full_text,
         min_words=ctx.min_words,
@@ -73,3 +91,6 @@ async def evaluate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         "attempts": [{"round": attempt["round"], "verdict": verdict}],
         "model_calls": facts_calls + calls + claims_calls,
     }
+
+
+evaluate = evaluate_with(quality.assess)

@@ -11,7 +11,7 @@ from langgraph.types import Send
 
 from paper_summarizer.context import Context
 from paper_summarizer.nodes.shared import drafts_by_outline, round_cap, with_writer
-from paper_summarizer.state import State
+from paper_summarizer.state import PaperTask, ReadingListState, State
 
 Draft = Literal["generate", "outline"]
 
@@ -69,3 +69,10 @@ def route(state: State, runtime: Runtime[Context]) -> Literal["generate", "outli
     if verdict["evaluation"] == "PASS" or len(attempts) >= round_cap(with_writer(runtime.context, state)):
         return "finalize"
     return draft_step(state, runtime)
+
+
+def route_papers(state: ReadingListState) -> list[Send] | Literal["finish"]:
+    """Every paper of a reading list, summarized at once (up to the run's max_concurrency)."""
+    if not state["sources"]:
+        return "finish"
+    return [Send("summarize_paper", PaperTask(index=n, source=s)) for n, s in enumerate(state["sources"], 1)]

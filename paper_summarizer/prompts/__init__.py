@@ -60,10 +60,13 @@ def criteria(ctx: Context) -> list[str]:
     """What the judge checks: the caller's criteria, or the built-in ones for the run's audience
     and language. Faithfulness is not among them: the judge checks it sentence by sentence, each
     sentence with its evidence (nodes/fact_check.py), not as one impression of the summary."""
-    if ctx.criteria:
-        return list(ctx.criteria)
-    built_in = fill(template("criteria"), audience=_audiences()[ctx.audience]["criterion"], language=ctx.language)
-    return [line[2:].strip() for line in built_in.splitlines() if line.startswith("- ")]
+    return list(ctx.criteria) or built_in_criteria(ctx)
+
+
+def built_in_criteria(ctx: Context, name: str = "criteria") -> list[str]:
+    """The criteria of a prompt file (a markdown list), for the run's audience and language."""
+    text = fill(template(name), audience=_audiences()[ctx.audience]["criterion"], language=ctx.language)
+    return [line[2:].strip() for line in text.splitlines() if line.startswith("- ")]
 
 
 def writer_instructions(ctx: Context) -> str:

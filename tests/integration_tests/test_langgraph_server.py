@@ -19,9 +19,18 @@ from langgraph_sdk.client import SyncLangGraphClient
 
 from paper_summarizer.state import Status
 from tests.conftest import REPO, start
-from tests.factories import TITLE, paper_markdown, prose, summary
+from tests.factories import (
+    LIST_TITLES,
+    TITLE,
+    list_summary,
+    overview,
+    paper_markdown,
+    prose,
+    summary,
+    write_reading_list,
+)
 from tests.langgraph_dev import LanggraphDevUnavailable, running_langgraph_dev
-from tests.scripted_server import ScriptedServer, request_of, role_of, verdict_json, writer_and_judge
+from tests.scripted_server import Reply, ScriptedServer, request_of, role_of, verdict_json, writer_and_judge
 
 GRAPH = "paper_summarizer"
 SCRIPTED = "openai:scripted"
@@ -575,3 +584,32 @@ def test_a_scanned_pdf_exits_2_and_a_bad_source_leaves_no_thread_on_either_backe
     assert done.returncode == 2, done.stderr
     assert "scanned PDF of 61 pages" in done.stderr and "Traceback" not in done.stderr
     assert not [t for t in threads(**where) if t.source.endswith(f"{name}.pdf")]
+
+
+def test_a_reading_list_runs_on_the_server_and_its_result_is_the_final_state(
+    server_url: str, scripted: list[ScriptedServer], file_server: tuple[Path, str], tmp_path: Path
+) -> None:
+    """The reading_list graph, served: each paper summarized in its subgraph, a missing one its
+    error, and the overview, in the server's event loop without blocking it."""
+    folder, base = file_server
+    names = [Path(p).name for p in write_reading_list(folder)]
+
+    def script(body: dict[str, Any], n: int) -> Reply:
+        if role_of(body) == "reviewer":
+            return Reply(verdict_json("PASS", n_criteria=6))
+        content = next(str(m["content"]) for m in body["messages"] if m["role"] == "user")
+        if "reading list" in content:
+            return Reply(overview())
+        return Reply(list_summary(next(t for t in LIST_TITLES if f"# {t}\n" in content)))
+
+    model = start(scripted, script)
+    client = get_sync_client(url=server_url)
+    thread_id = client.threads.create()["thread_id"]
+    sources = [*(f"{base}/{name}" for name in names), f"{base}/missing.md"]
+    final = client.runs.wait(thread_id, "reading_list", input={"sources": sources}, context=context(model))
+    assert isinstance(final, dict) and "__error__" not in final, final
+    result = final["result"]
+    assert result["status"] == "passed" and all(f"[{n}]" in result["overview"] for n in (1, 2, 3))
+    assert [p["result"]["status"] for p in result["papers"][:3]] == ["passed"] * 3
+    assert "HTTP 404" in result["papers"][3]["error"] and "Failed: HTTP 404" in result["digest"]
+    assert client.threads.get_state(thread_id)["values"]["result"] == result

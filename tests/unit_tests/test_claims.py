@@ -11,7 +11,7 @@ import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.store.memory import InMemoryStore
 
-from paper_summarizer import claims
+from paper_summarizer import claims, evidence
 from paper_summarizer.context import Context
 from paper_summarizer.graph import build_graph
 from paper_summarizer.nodes import fact_check
@@ -144,3 +144,10 @@ def test_sources_are_written_by_code_after_each_paragraph(fakes: Fakes, tmp_path
     assert paragraphs and all(re.search(r" \((?:§\d|Abstract|Gated)[^()]*\)$", p) for p in paragraphs), paragraphs
     plain = _run(write_paper(tmp_path), thread="n", max_iterations=1, sources=False)["result"]["markdown"]
     assert not re.search(r" \(§\d[^()]*\)$", plain, re.MULTILINE)
+
+
+def test_sources_are_not_added_to_a_table_whose_last_row_would_get_a_stray_cell() -> None:
+    text = "# T\n\n| a | b |\n|---|---|\n| [1] | 46% |\n"
+    found = {"section": "[1] The results", "start": 0, "end": 1}
+    claim = {"number": 1, "block": 1, "text": "| a | b |", "verdict": "supported", "evidence": [found]}
+    assert claims.with_sources(text, [claim], evidence.Locator()) == text
