@@ -13,26 +13,30 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from paper_summarizer.context import Context
     from paper_summarizer.graph import build_graph, graph
-    from paper_summarizer.reading_list import asynthesize, build_reading_list_graph
+    from paper_summarizer.reading_list import build_reading_list_graph
     from paper_summarizer.runner import (
         ahistory,
         aresume,
         asummarize,
         asummarize_many,
+        asynthesize,
         athreads,
         history,
         resume,
         summarize,
         summarize_many,
+        synthesize,
         threads,
     )
-    from paper_summarizer.runs import SummaryResult, ThreadInfo
+    from paper_summarizer.runs import ListRun, SummaryResult, ThreadInfo
 
 _HOMES = {
     "Context": "paper_summarizer.context",
     "build_graph": "paper_summarizer.graph",
     "graph": "paper_summarizer.graph",
-    "asynthesize": "paper_summarizer.reading_list",
+    "asynthesize": "paper_summarizer.runner",
+    "synthesize": "paper_summarizer.runner",
+    "ListRun": "paper_summarizer.runs",
     "build_reading_list_graph": "paper_summarizer.reading_list",
     "SummaryResult": "paper_summarizer.runs",
     "ThreadInfo": "paper_summarizer.runs",
@@ -49,6 +53,7 @@ _HOMES = {
 }
 __all__ = [
     "Context",
+    "ListRun",
     "SummaryResult",
     "ThreadInfo",
     "ahistory",
@@ -64,6 +69,7 @@ __all__ = [
     "resume",
     "summarize",
     "summarize_many",
+    "synthesize",
     "threads",
 ]
 

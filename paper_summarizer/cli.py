@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -21,13 +21,11 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
+from paper_summarizer import runs
 from paper_summarizer.context import Audience, Context
 from paper_summarizer.errors import BadInputError, describe
 from paper_summarizer.runs import LOCAL_CONCURRENCY
 from paper_summarizer.state import Status
-
-if TYPE_CHECKING:
-    from paper_summarizer import runs
 
 EXIT_PASSED, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_CAP, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 _SEVERITY = [EXIT_PASSED, EXIT_CAP, EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED]  # later is worse
@@ -273,10 +271,24 @@ def summarize(
     ] = None,
     review: Review = False,
     no_sources: Annotated[bool, described("sources", "--no-sources", turns_off=True)] = False,
+    synthesis: Annotated[
+        bool,
+        typer.Option(
+            "--synthesis",
+            help="Also write one overview across the papers (synthesis.md and synthesis.report.json), judged "
+            "like a summary: the whole list is one run of the reading-list graph, on one thread.",
+            show_default=False,
+        ),
+    ] = False,
+    topic: Annotated[
+        str | None,
+        typer.Option(help="The question the overview answers (implies --synthesis).", show_default=False),
+    ] = None,
     server: Server = None,
     settings: Settings = None,
 ) -> None:
-    """Summarize papers; write <name>.summary.md and <name>.report.json for each."""
+    """Summarize papers; write <name>.summary.md and <name>.report.json for each, and for several
+    a digest.md."""
 
     def body() -> int:
         from paper_summarizer import models, runner
@@ -303,6 +315,11 @@ def summarize(
             if choice.reason:
                 err.print(f"[cyan]model:[/cyan] {models.display_name(choice.name)} ({escape(choice.reason)})")
         try:
+            if synthesis or topic:
+                if review:
+                    raise BadInputError("--review works one paper at a time, not with --synthesis")
+                args = (sources_list, given, topic or "", thread_id, concurrency, checkpoint_db, server, output_dir)
+                return _reading_list(runner, *args)
             if len(sources_list) == 1 and not server:
                 return _single(runner, sources_list[0], given, ctx, thread_id, checkpoint_db, output_dir, reviewer)
             if thread_id:
@@ -393,6 +410,67 @@ def _batch(
     return max(codes, key=_SEVERITY.index)
 
 
+def _reading_list(
+    runner: Any,
+    sources_list: list[str],
+    given: dict[str, Any],
+    topic: str,
+    thread_id: str | None,
+    concurrency: int | None,
+    checkpoint_db: str | None,
+    server: str | None,
+    output_dir: Path | None,
+) -> int:
+    """The papers and the overview across them, as one run of the reading-list graph; progress
+    line by line, each paper's lines under its own task."""
+    from paper_summarizer.runs import new_thread_id
+
+    tid = thread_id or (None if server else new_thread_id())
+    if tid:
+        err.print(f"[dim]thread {tid}[/dim]: a reading list of {len(sources_list)} papers")
+    try:
+        with Display(2, 0, bars=False) as display:
+            run = runner.synthesize(
+                sources_list, topic, given, thread_id=tid, concurrency=concurrency, checkpoint_db=checkpoint_db,
+                server=server, output_dir=output_dir or Path("."), on_update=display.update,
+            )  # fmt: skip
+    except KeyboardInterrupt:
+        if tid:
+            _interrupted(tid, checkpoint_db, server)
+        raise
+    return _report_list(run)
+
+
+def _report_list(run: runs.ListRun) -> int:
+    """Each paper's row and the overview's; the exit code is the worst of them (no overview,
+    when fewer than two papers could be read: 1)."""
+    table = Table("#", "source", "status", "rounds", "TL;DR", "output", title=f"reading list (thread {run.thread_id})")
+    codes = [EXIT_FAILED if run.status == Status.NO_OVERVIEW else _EXIT_BY_STATUS.get(run.status, EXIT_FAILED)]
+    written = {p.source: p for p in run.papers}
+    for paper in run.result["papers"] if run.result else []:
+        done = written.get(paper["source"])
+        if paper["result"] is None or done is None:
+            table.add_row(str(paper["index"]), escape(paper["source"]), f"[red]error[/red] {escape(paper['error'])}")
+            codes.append(EXIT_BAD_INPUT)
+            continue
+        codes.append(_exit_code(done))
+        tldr = escape(paper["result"]["tldr"])
+        table.add_row(
+            str(paper["index"]), escape(paper["source"]), done.status, str(done.rounds), tldr, str(done.summary_path)
+        )
+        out.print(str(done.summary_path))
+    err.print(table)
+    if run.overview_path:
+        out.print(str(run.overview_path))
+        rounds = run.result["synthesis"]["rounds"] if run.result and run.result["synthesis"] else 0
+        err.print(f"overview: {run.status} ({rounds} rounds); report: {run.overview_report_path}")
+    else:
+        err.print(f"[yellow]no overview[/yellow]: thread {run.thread_id} is {run.status}")
+    if run.digest_path:
+        err.print(f"digest: {run.digest_path}")
+    return max(codes, key=_SEVERITY.index)
+
+
 @app.command()
 def resume(
     thread_id: Annotated[str, typer.Argument(help="The run to continue.", show_default=False)],
@@ -430,6 +508,8 @@ def resume(
             raise
         finally:
             models.shutdown()
+        if isinstance(result, runs.ListRun):
+            return _report_list(result)
         _report(result, checkpoint_db, server)
         return _exit_code(result)
 

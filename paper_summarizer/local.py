@@ -20,9 +20,19 @@ from langgraph.types import Command, StateSnapshot
 from paper_summarizer import texts
 from paper_summarizer.context import Context
 from paper_summarizer.errors import BadInputError, ThreadNotFoundError
-from paper_summarizer.graph import Graph, build_graph
+from paper_summarizer.graph import build_graph
 from paper_summarizer.persistence import open_persistence
-from paper_summarizer.runs import OnUpdate, Record, Stand, Start, ThreadInfo, new_thread_id, plain
+from paper_summarizer.runs import (
+    LOCAL_CONCURRENCY,
+    OnUpdate,
+    Record,
+    Stand,
+    Start,
+    ThreadInfo,
+    new_thread_id,
+    plain,
+    task_key,
+)
 from paper_summarizer.state import Attempt, Status
 
 THREADS = ("threads",)
@@ -32,14 +42,26 @@ class LocalBackend:
     """Runs of this machine's graph; local files and private hosts may be read, as the caller
     is this machine's user."""
 
-    def __init__(self, graph: Graph, store: BaseStore) -> None:
-        self.graph, self.store = graph, store
+    def __init__(self, saver: BaseCheckpointSaver[str], store: BaseStore) -> None:
+        self.saver, self.store = saver, store
+        self.graph = build_graph(saver, store)
+        self._reading_list: Any = None
 
     @classmethod
     @asynccontextmanager
     async def open(cls, checkpoint_db: str | None) -> AsyncIterator[LocalBackend]:
         async with open_persistence(checkpoint_db) as (saver, store):
-            yield cls(build_graph(saver, store), store)
+            yield cls(saver, store)
+
+    def _graph_of(self, value: Mapping[str, Any]) -> Any:
+        """The graph a thread runs: the summarizer, or for a reading list its own graph."""
+        if not value.get("sources"):
+            return self.graph
+        if self._reading_list is None:
+            from paper_summarizer.reading_list import build_reading_list_graph
+
+            self._reading_list = build_reading_list_graph(self.saver, self.store)
+        return self._reading_list
 
     def settings(self, context: Context | Mapping[str, Any] | None) -> dict[str, Any]:
         """Every field, as this shell's environment fills the ones not given: a resume from
@@ -49,9 +71,9 @@ class LocalBackend:
 
     async def create(self, source: str, record: Record, thread_id: str | None) -> str:
         thread_id = thread_id or new_thread_id()
-        if (await self.graph.aget_state(_config(thread_id, source))).values or await self.store.aget(
-            THREADS, thread_id
-        ):
+        if (
+            await self._graph_of(_stored(record)).aget_state(_config(thread_id, source))
+        ).values or await self.store.aget(THREADS, thread_id):
             raise BadInputError(f"thread {thread_id} already exists: use `resume {thread_id}`")
         now = _now()
         await self._put(thread_id, {**_stored(record), "created_at": now, "updated_at": now})
@@ -60,14 +82,18 @@ class LocalBackend:
     async def record(self, thread_id: str) -> Record:
         value = await self._value(thread_id)
         settings = dict(value["settings"])
-        return Record(value["source"], settings, Path(settings.pop("output_dir", ".")))
+        output_dir = Path(settings.pop("output_dir", "."))
+        return Record(
+            value["source"], settings, output_dir, list(value.get("sources") or []), value.get("topic", ""),
+            int(value.get("concurrency") or 0),
+        )  # fmt: skip
 
     async def save(self, thread_id: str, record: Record) -> None:
         await self._put(thread_id, {**await self._value(thread_id), **_stored(record)})
 
     async def stand(self, thread_id: str) -> Stand:
         value = await self._value(thread_id)
-        snapshot = await self.graph.aget_state(_config(thread_id, value["source"]))
+        snapshot = await self._graph_of(value).aget_state(_config(thread_id, value["source"]))
         values = snapshot.values
         return Stand(
             status=status_of(snapshot, value),
@@ -80,8 +106,11 @@ class LocalBackend:
 
     async def run(self, thread_id: str, record: Record, start: Start, on_update: OnUpdate | None) -> None:
         config = _config(thread_id, record.source)
+        if record.sources:  # a reading list's papers, up to its concurrency at once
+            config["max_concurrency"] = record.concurrency or LOCAL_CONCURRENCY
+        first = {"sources": record.sources, "topic": record.topic} if record.sources else {"source": record.source}
         run_input: Any = {
-            "new": {"source": record.source},
+            "new": first,
             "continue": None,
             "answer": Command(resume=start.answer),
             "more_rounds": {"source": record.source, "more_rounds": True},
@@ -90,13 +119,15 @@ class LocalBackend:
         try:
             # durability="sync": a step's checkpoint is on disk before the next step starts,
             # so a kill -9 never loses a finished (paid-for) model call.
-            stream = self.graph.astream(
-                run_input, config, context=Context.restore(record.settings), stream_mode="updates", durability="sync"
-            )
-            async for chunk in stream:
+            # subgraphs=True: a reading list's papers report their own steps, each under its task.
+            stream = self._graph_of(_stored(record)).astream(
+                run_input, config, context=Context.restore(record.settings), stream_mode="updates",
+                durability="sync", subgraphs=True,
+            )  # fmt: skip
+            async for namespace, chunk in stream:
                 for node, update in chunk.items():
                     if on_update is not None and isinstance(update, dict):
-                        on_update(thread_id, node, plain(update))
+                        on_update(task_key(thread_id, namespace), node, plain(update))
         finally:
             await self._touch(thread_id, pid=None)
 
@@ -111,7 +142,7 @@ class LocalBackend:
     async def threads(self) -> list[ThreadInfo]:
         out = []
         for item in await self.store.asearch(THREADS, limit=10_000):
-            snapshot = await self.graph.aget_state(_config(item.key, item.value["source"]))
+            snapshot = await self._graph_of(item.value).aget_state(_config(item.key, item.value["source"]))
             out.append(
                 ThreadInfo(
                     thread_id=item.key,
@@ -145,7 +176,11 @@ class LocalBackend:
 
 
 def _stored(record: Record) -> dict[str, Any]:
-    return {"source": record.source, "settings": {**record.settings, "output_dir": str(record.output_dir)}}
+    settings = {**record.settings, "output_dir": str(record.output_dir)}
+    return {
+        "source": record.source, "settings": settings, "sources": record.sources, "topic": record.topic,
+        "concurrency": record.concurrency,
+    }  # fmt: skip
 
 
 def _config(thread_id: str, source: str) -> RunnableConfig:

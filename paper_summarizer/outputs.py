@@ -28,8 +28,11 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def write(output_dir: Path, name: str, markdown: str, report_json: str) -> tuple[Path, Path]:
-    summary_path = output_dir / f"{name}.summary.md"
+def write(
+    output_dir: Path, name: str, markdown: str, report_json: str, suffix: str = ".summary.md"
+) -> tuple[Path, Path]:
+    """<name>.summary.md (a reading list's overview: synthesis.md) and <name>.report.json."""
+    summary_path = output_dir / f"{name}{suffix}"
     report_path = output_dir / f"{name}.report.json"
     write_atomic(report_path, report_json.rstrip("\n") + "\n")
     write_atomic(summary_path, markdown.rstrip("\n") + "\n")

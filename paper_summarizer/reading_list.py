@@ -18,7 +18,6 @@ own last checkpoint.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
@@ -39,12 +38,10 @@ from paper_summarizer.nodes.route import route, route_papers
 from paper_summarizer.nodes.shared import reaching_models
 from paper_summarizer.nodes.summarize_paper import summarize_paper_with
 from paper_summarizer.nodes.synthesize import synthesize_with
-from paper_summarizer.persistence import open_persistence
 from paper_summarizer.state import (
     PaperTask,
     ReadingListInput,
     ReadingListOutput,
-    ReadingListResult,
     ReadingListState,
     State,
 )
@@ -87,31 +84,6 @@ def build_reading_list_graph(
     builder.add_edge("synthesize", "finish")
     builder.add_edge("finish", END)
     return builder.compile(checkpointer=checkpointer, store=store, name="reading-list")
-
-
-async def asynthesize(
-    sources: list[str],
-    topic: str = "",
-    context: Context | None = None,
-    *,
-    checkpoint_db: str | None = None,
-    thread_id: str | None = None,
-    concurrency: int | None = None,
-) -> ReadingListResult:
-    """Summarize `sources` and write the overview across them; every step is checkpointed under
-    `thread_id` (new if not given). The same thread_id after a crash resumes the list: finished
-    papers are kept, and an interrupted one goes on from its last checkpoint. `concurrency`:
-    the most papers summarized at once (all of them by default)."""
-    async with open_persistence(checkpoint_db) as (saver, store):
-        graph = build_reading_list_graph(saver, store)
-        config: Any = {"configurable": {"thread_id": thread_id or uuid.uuid4().hex[:12]}, "run_name": "reading-list"}
-        if concurrency:
-            config["max_concurrency"] = concurrency
-        unfinished = (await graph.aget_state(config)).next
-        run_input = None if unfinished else ReadingListInput(sources=sources, topic=topic)
-        out = await graph.ainvoke(run_input, config, context=context or Context(), durability="sync")
-        result: ReadingListResult = out["result"]
-        return result
 
 
 # For LangGraph Server / `langgraph dev`, which supplies its own checkpointer and store (see graph.py).

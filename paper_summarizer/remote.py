@@ -20,10 +20,8 @@ from typing import Any
 from paper_summarizer.context import Context
 from paper_summarizer.documents import sources
 from paper_summarizer.errors import PaperSummarizerError, SourceError, ThreadNotFoundError, first_line, rebuild
-from paper_summarizer.runs import OnUpdate, Record, Stand, Start, ThreadInfo, plain
+from paper_summarizer.runs import OnUpdate, Record, Stand, Start, ThreadInfo, plain, task_key
 from paper_summarizer.state import Status
-
-GRAPH = "paper_summarizer"  # the graph's name in langgraph.json
 
 
 class RemoteRunError(PaperSummarizerError):
@@ -51,7 +49,10 @@ class ServerBackend:
         return {k: v for k, v in dataclasses.asdict(context).items() if v != defaults[k]}
 
     async def create(self, source: str, record: Record, thread_id: str | None) -> str:
-        metadata = {"source": source, "context": record.settings, "output_dir": str(record.output_dir)}
+        metadata = {
+            "source": source, "context": record.settings, "output_dir": str(record.output_dir),
+            "sources": record.sources, "topic": record.topic, "concurrency": record.concurrency,
+        }  # fmt: skip
         return str((await self.sdk.threads.create(metadata=metadata))["thread_id"])
 
     async def record(self, thread_id: str) -> Record:
@@ -60,6 +61,9 @@ class ServerBackend:
             str(metadata.get("source", "")),
             dict(metadata.get("context") or {}),
             Path(metadata.get("output_dir") or "."),
+            list(metadata.get("sources") or []),
+            str(metadata.get("topic") or ""),
+            int(metadata.get("concurrency") or 0),
         )
 
     async def save(self, thread_id: str, record: Record) -> None:
@@ -71,7 +75,9 @@ class ServerBackend:
 
     async def run(self, thread_id: str, record: Record, start: Start, on_update: OnUpdate | None) -> None:
         begin: dict[str, Any]
-        if start.kind == "new":
+        if start.kind == "new" and record.sources:
+            begin = {"input": await asyncio.to_thread(_list_input, record, record.settings)}
+        elif start.kind == "new":
             begin = {"input": await asyncio.to_thread(_input, record.source, record.settings)}
         elif start.kind == "answer":
             begin = {"command": {"resume": start.answer}}
@@ -82,9 +88,12 @@ class ServerBackend:
         # A background run streams only the modes it was created with, and only to clients
         # already listening unless resumable: created so, its events replay from the start.
         # "tasks", not "updates": the server trims updates to the output schema's keys.
+        if record.sources and record.concurrency:  # a reading list's papers, so many at once
+            begin["config"] = {"max_concurrency": record.concurrency}
         run = await self.sdk.runs.create(
-            thread_id, GRAPH, context=record.settings, stream_mode="tasks", stream_resumable=True, **begin
-        )
+            thread_id, record.graph, context=record.settings, stream_mode="tasks", stream_resumable=True,
+            stream_subgraphs=bool(record.sources), **begin,
+        )  # fmt: skip
         await self._join(thread_id, run["run_id"], on_update)
 
     async def follow(self, thread_id: str, on_update: OnUpdate | None) -> bool:
@@ -139,9 +148,11 @@ class ServerBackend:
 
     async def _join(self, thread_id: str, run_id: str, on_update: OnUpdate | None) -> None:
         async for part in self.sdk.runs.join_stream(thread_id, run_id, stream_mode="tasks"):
-            task = part.data if part.event == "tasks" and isinstance(part.data, dict) else {}
+            # "tasks", or inside a reading list's paper "tasks|summarize_paper:<task id>|...".
+            event, _, namespace = part.event.partition("|")
+            task = part.data if event == "tasks" and isinstance(part.data, dict) else {}
             if on_update is not None and isinstance(task.get("result"), dict):  # a finished node
-                on_update(thread_id, task["name"], plain(task["result"]))
+                on_update(task_key(thread_id, tuple(namespace.split("|"))), task["name"], plain(task["result"]))
         run = await self.sdk.runs.get(thread_id, run_id)
         if run["status"] != "success":
             error = await self.sdk.runs.join(thread_id, run_id)
@@ -189,6 +200,15 @@ def _input(source: str, settings: Mapping[str, Any]) -> dict[str, Any]:
         raise SourceError(f"{source} is larger than the {max_bytes / 1e6:g} MB limit")
     encoded = base64.b64encode(fetched.data).decode("ascii")
     return {"source": Path(source).name, "upload": {"name": Path(source).name, "content_base64": encoded}}
+
+
+def _list_input(record: Record, settings: Mapping[str, Any]) -> dict[str, Any]:
+    """A reading list's input: its sources, and each local file's bytes in its place."""
+    each = [_input(source, settings) for source in record.sources]
+    return {
+        "sources": [one["source"] for one in each], "topic": record.topic,
+        "uploads": [one.get("upload") for one in each],
+    }  # fmt: skip
 
 
 def _error_of(error: dict[str, Any], status: str) -> PaperSummarizerError:

@@ -15,6 +15,7 @@ The graph's nodes are async, and so is this layer: `asummarize`, `asummarize_man
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
@@ -29,19 +30,21 @@ from paper_summarizer.runs import (  # the types a caller gets, re-exported
     LOCAL_CONCURRENCY,
     Backend,
     BatchItem,
+    ListRun,
     OnUpdate,
     Record,
     Stand,
     Start,
     SummaryResult,
     ThreadInfo,
+    list_label,
 )
 from paper_summarizer.state import Status
 
 Reviewer = Callable[[dict[str, Any]], Any]  # interrupt payload -> "approve", feedback, or a dict
 __all__ = [
-    "BatchItem", "SummaryResult", "ThreadInfo", "ahistory", "aresume", "asummarize", "asummarize_many", "athreads",
-    "history", "resume", "summarize", "summarize_many", "threads",
+    "BatchItem", "ListRun", "SummaryResult", "ThreadInfo", "ahistory", "aresume", "asummarize", "asummarize_many",
+    "asynthesize", "athreads", "history", "resume", "summarize", "summarize_many", "synthesize", "threads",
 ]  # fmt: skip
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -116,16 +119,18 @@ class Driver:
                 await self.backend.delete(item.thread_id)
             raise
 
-    async def resume(self, thread_id: str, overrides: Mapping[str, Any]) -> SummaryResult:
+    async def resume(self, thread_id: str, overrides: Mapping[str, Any]) -> SummaryResult | ListRun:
         """Continue a thread: a review answered, a stopped run picked up at its last checkpoint,
         a capped run offered more rounds (the graph grants them when its cap allows), a finished
         one's files written again. `overrides` replace some settings and are kept."""
         record = await self.backend.record(thread_id)
         given = {k: v for k, v in overrides.items() if v is not None}
         output_dir = Path(given.pop("output_dir", None) or record.output_dir)
-        record = Record(record.source, {**record.settings, **given}, output_dir)
+        record = dataclasses.replace(record, settings={**record.settings, **given}, output_dir=output_dir)
         await self.backend.save(thread_id, record)
         stand = await self.backend.stand(thread_id)
+        if record.sources:
+            return await self._resume_list(thread_id, record, stand)
         if stand.status == Status.RUNNING and await self.backend.follow(thread_id, self.on_update):
             return await self._finish(thread_id, record)
         if stand.status == Status.AWAITING_REVIEW:
@@ -160,12 +165,70 @@ class Driver:
         stand = stand or await self.backend.stand(thread_id)
         out = SummaryResult(thread_id, record.source, stand.status, stand.result, await self._attempts(stand))
         if out.result is not None and out.status in (Status.PASSED, Status.CAP_REACHED):
-            name = self.names.claim(thread_id, out.result["name"])
-            report = {"thread_id": thread_id, "source": record.source, "paper": stand.paper}
-            report.update({k: v for k, v in out.result.items() if k != "markdown"})
+            await self._write(out, thread_id, record.output_dir, stand.paper)
+        return out
+
+    async def _write(self, out: SummaryResult, key: str, output_dir: Path, paper: Any) -> None:
+        """<name>.summary.md and <name>.report.json, from a finished run's result alone (local or
+        from a server, one paper or one of a list's: the same files)."""
+        assert out.result is not None
+        name = self.names.claim(key, out.result["name"])
+        report = {"thread_id": out.thread_id, "source": out.source, "paper": paper}
+        report.update({k: v for k, v in out.result.items() if k != "markdown"})
+        report_json = json.dumps(report, indent=2, ensure_ascii=False)
+        out.summary_path, out.report_path = await asyncio.to_thread(
+            outputs.write, output_dir, name, out.result["markdown"], report_json
+        )
+
+    # --- a reading list: one run of its graph on one thread --------------------------------------
+
+    async def summarize_list(self, record: Record, thread_id: str | None) -> ListRun:
+        thread_id = await self.backend.create(record.source, record, thread_id)
+        try:
+            await self.backend.run(thread_id, record, Start("new"), self.on_update)
+        except Exception:
+            if not (await self.backend.stand(thread_id)).started:
+                await self.backend.delete(thread_id)  # nothing was done: leave no trace
+            raise
+        return await self._finish_list(thread_id, record)
+
+    async def _resume_list(self, thread_id: str, record: Record, stand: Stand) -> ListRun:
+        """A list stopped part way goes on from its last checkpoint: its finished papers are
+        kept, a paper cut off goes on from its own; a finished one's files are written again."""
+        if stand.status == Status.RUNNING and await self.backend.follow(thread_id, self.on_update):
+            return await self._finish_list(thread_id, record)
+        if stand.result is None:
+            await self.backend.run(thread_id, record, Start("continue" if stand.started else "new"), self.on_update)
+        return await self._finish_list(thread_id, record)
+
+    async def _finish_list(self, thread_id: str, record: Record) -> ListRun:
+        """Each readable paper's files, digest.md (linking them) and, when the list has one, its
+        overview: synthesis.md and synthesis.report.json."""
+        stand = await self.backend.stand(thread_id)
+        out = ListRun(thread_id, stand.status, stand.result)
+        if out.result is None:
+            return out
+        entries = []
+        for paper in out.result["papers"]:
+            if paper["result"] is None:
+                entries.append(outputs.digest_entry(paper["source"], error=paper["error"]))
+                continue
+            done = SummaryResult(thread_id, paper["source"], Status(paper["result"]["status"]), paper["result"])
+            await self._write(done, f"{thread_id}/{paper['index']}", record.output_dir, None)
+            out.papers.append(done)
+            link = done.summary_path.name if done.summary_path else ""
+            entries.append(
+                outputs.digest_entry(paper["source"], done.result, status=done.status, rounds=done.rounds, link=link)
+            )
+        out.digest_path = record.output_dir / "digest.md"
+        await asyncio.to_thread(outputs.write_atomic, out.digest_path, outputs.digest_markdown(entries))
+        overview = out.result["synthesis"]
+        if overview is not None:
+            report: dict[str, Any] = {"thread_id": thread_id, "sources": record.sources, "topic": record.topic}
+            report.update({k: v for k, v in out.result.items() if k not in ("overview", "digest")})
             report_json = json.dumps(report, indent=2, ensure_ascii=False)
-            out.summary_path, out.report_path = await asyncio.to_thread(
-                outputs.write, record.output_dir, name, out.result["markdown"], report_json
+            out.overview_path, out.overview_report_path = await asyncio.to_thread(
+                outputs.write, record.output_dir, "synthesis", out.result["overview"], report_json, ".md"
             )
         return out
 
@@ -277,6 +340,34 @@ def write_digest(items: list[BatchItem], output_dir: Path) -> Path:
     return path
 
 
+async def asynthesize(
+    sources: list[str],
+    topic: str = "",
+    context: Context | Mapping[str, Any] | None = None,
+    *,
+    thread_id: str | None = None,
+    concurrency: int | None = None,
+    checkpoint_db: str | None = None,
+    server: str | None = None,
+    output_dir: str | Path = ".",
+    on_update: OnUpdate | None = None,
+) -> ListRun:
+    """A reading list as one run of its graph (reading_list.py), on one thread: every paper
+    summarized (up to `concurrency` at once, default 4 here; on a server, all of them), then one
+    overview across them, judged like a summary. Writes each paper's files, digest.md (linking
+    them) and synthesis.md with synthesis.report.json. On a server the whole list is one run."""
+    if len(sources) < 2:
+        raise BadInputError("a reading list's overview compares papers: give at least two sources")
+    if server and thread_id:
+        raise BadInputError("a thread ID names a run on this machine; a server names its own threads")
+    async with _backend(server, checkpoint_db) as backend:
+        settings = backend.settings(context)
+        if settings.get("human_review"):
+            raise BadInputError("review works one paper at a time: summarize the papers without the overview")
+        record = Record(list_label(sources), settings, Path(output_dir), list(sources), topic, concurrency or 0)
+        return await Driver(backend, on_update).summarize_list(record, thread_id)
+
+
 async def aresume(
     thread_id: str,
     *,
@@ -285,10 +376,11 @@ async def aresume(
     overrides: Mapping[str, Any] | None = None,
     on_update: OnUpdate | None = None,
     reviewer: Reviewer | None = None,
-) -> SummaryResult:
+) -> SummaryResult | ListRun:
     """Continue a thread from its last checkpoint with the settings it started with. `overrides`
     (Context fields, or output_dir) replace some of them, and are kept for later resumes. A run
-    that stopped at the round cap goes on when the cap is raised."""
+    that stopped at the round cap goes on when the cap is raised. A reading list's thread gives
+    a ListRun: its finished papers are kept, and a paper cut off goes on from its own checkpoint."""
     async with _backend(server, checkpoint_db) as backend:
         return await Driver(backend, on_update, reviewer).resume(thread_id, overrides or {})
 
@@ -307,6 +399,7 @@ async def athreads(*, checkpoint_db: str | None = None, server: str | None = Non
 
 summarize = blocking(asummarize)
 summarize_many = blocking(asummarize_many)
+synthesize = blocking(asynthesize)
 resume = blocking(aresume)
 history = blocking(ahistory)
 threads = blocking(athreads)

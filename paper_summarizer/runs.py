@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from paper_summarizer.context import Context
-from paper_summarizer.state import Result, Status
+from paper_summarizer.state import ReadingListResult, Result, Status
 
 OnUpdate = Callable[[str, str, dict[str, Any]], None]  # (thread_id, node, update)
 LOCAL_CONCURRENCY = 4  # papers at once on this machine; a server's queue decides its own
@@ -35,6 +35,12 @@ def plain(update: dict[str, Any]) -> dict[str, Any]:
         return v
 
     return {k: value(v) for k, v in update.items()}
+
+
+def task_key(thread_id: str, namespace: tuple[str, ...]) -> str:
+    """Whose progress an update is: the thread's, or, inside a reading list, one paper's task."""
+    inner = [part for part in namespace if part.startswith("summarize_paper:")]
+    return f"{thread_id}/{inner[0].split(':', 1)[1][:6]}" if inner else thread_id
 
 
 @dataclass
@@ -92,9 +98,39 @@ class Record:
     """What a thread keeps beside its checkpoints: its source, the settings it was started with
     (or given since), and where its files go, so a resume from any shell goes on as it began."""
 
-    source: str
+    source: str  # for a reading list, a label naming its papers
     settings: dict[str, Any]
     output_dir: Path
+    sources: list[str] = field(default_factory=list)  # a reading list's papers; empty for one paper
+    topic: str = ""  # what a reading list's overview answers
+    concurrency: int = 0  # a reading list's papers summarized at once (0: the backend's default)
+
+    @property
+    def graph(self) -> str:
+        """The graph this thread runs, by its name in langgraph.json."""
+        return READING_LIST if self.sources else SUMMARIZER
+
+
+SUMMARIZER, READING_LIST = "paper_summarizer", "reading_list"
+
+
+def list_label(sources: list[str]) -> str:
+    shown = ", ".join(sources[:3]) + (f" and {len(sources) - 3} more" if len(sources) > 3 else "")
+    return f"reading list: {shown}"
+
+
+@dataclass
+class ListRun:
+    """A reading list as it stands: its status (its overview's, once finished), and its result,
+    with the files written from it."""
+
+    thread_id: str
+    status: Status
+    result: ReadingListResult | None = None
+    papers: list[SummaryResult] = field(default_factory=list)  # each readable paper's, files included
+    digest_path: Path | None = None
+    overview_path: Path | None = None
+    overview_report_path: Path | None = None
 
 
 @dataclass
@@ -102,7 +138,8 @@ class Stand:
     """Where a thread stands, as its backend reads it."""
 
     status: Status
-    result: Result | None = None  # the final node's output, once a run reached it and ended
+    # The final node's output once a run reached it and ended: a Result, a list's ReadingListResult.
+    result: Any = None
     attempts: list[dict[str, Any]] = field(default_factory=list)  # as stored (texts by store key)
     question: Any = None  # what a thread awaiting review asks
     started: bool = False  # a run got past its input: there is a checkpoint to go on from

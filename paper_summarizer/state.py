@@ -27,6 +27,7 @@ class Status(StrEnum):
     AWAITING_REVIEW = "awaiting review"
     RUNNING = "running"
     INTERRUPTED = "interrupted"
+    NO_OVERVIEW = "no overview"  # a reading list that finished with fewer than two papers to compare
 
 
 class Check(TypedDict):
@@ -215,6 +216,8 @@ class State(InputState, total=False):
 class ReadingListInput(TypedDict):
     sources: list[str]
     topic: NotRequired[str]  # the question the overview answers; empty: what the papers share
+    # A client's own files, sent as bytes: uploads[i] is sources[i]'s (None for a URL or an ID).
+    uploads: NotRequired[list[Upload | None]]
 
 
 class PaperTask(TypedDict):
@@ -222,6 +225,7 @@ class PaperTask(TypedDict):
 
     index: int  # from 1: the overview cites the paper as [index], the digest numbers it so
     source: str
+    upload: NotRequired[Upload | None]
 
 
 class PaperOutcome(PaperTask):
@@ -229,7 +233,7 @@ class PaperOutcome(PaperTask):
     error: str  # why not, in one line
 
 
-NO_OVERVIEW = "no overview"  # the status of a list with fewer than two summaries to compare
+NO_OVERVIEW = Status.NO_OVERVIEW
 
 
 class ReadingListResult(TypedDict):

@@ -75,4 +75,8 @@ def route_papers(state: ReadingListState) -> list[Send] | Literal["finish"]:
     """Every paper of a reading list, summarized at once (up to the run's max_concurrency)."""
     if not state["sources"]:
         return "finish"
-    return [Send("summarize_paper", PaperTask(index=n, source=s)) for n, s in enumerate(state["sources"], 1)]
+    uploads = state.get("uploads") or []
+    return [
+        Send("summarize_paper", PaperTask(index=n, source=s, upload=uploads[n - 1] if n <= len(uploads) else None))
+        for n, s in enumerate(state["sources"], 1)
+    ]

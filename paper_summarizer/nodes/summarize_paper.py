@@ -24,10 +24,15 @@ def summarize_paper_with(summarizer: CompiledStateGraph[Any, Any, Any, Any]) -> 
     """The node that runs `summarizer` (compiled without a checkpointer: it uses the list's)."""
 
     async def summarize_paper(state: PaperTask) -> dict[str, Any]:
+        # The outcome holds the paper's place, not its upload: the store keeps the bytes' text.
         try:
-            out = await summarizer.ainvoke({"source": state["source"]})
+            out = await summarizer.ainvoke({"source": state["source"], "upload": state.get("upload")})
         except SourceError as exc:
-            return {"papers": [PaperOutcome(**state, result=None, error=describe(exc)[0])]}
-        return {"papers": [PaperOutcome(**state, result=out["result"], error="")]}
+            return {
+                "papers": [
+                    PaperOutcome(index=state["index"], source=state["source"], result=None, error=describe(exc)[0])
+                ]
+            }
+        return {"papers": [PaperOutcome(index=state["index"], source=state["source"], result=out["result"], error="")]}
 
     return summarize_paper

@@ -613,3 +613,42 @@ def test_a_reading_list_runs_on_the_server_and_its_result_is_the_final_state(
     assert [p["result"]["status"] for p in result["papers"][:3]] == ["passed"] * 3
     assert "HTTP 404" in result["papers"][3]["error"] and "Failed: HTTP 404" in result["digest"]
     assert client.threads.get_state(thread_id)["values"]["result"] == result
+
+
+def test_the_cli_runs_a_reading_list_with_its_overview_as_one_run_here_and_on_the_server(
+    server_url: str, scripted: list[ScriptedServer], file_server: tuple[Path, str], tmp_path: Path
+) -> None:
+    """`summarize A B C D --synthesis`: one run of the reading-list graph, on this machine or as
+    one run on the deployment (local files uploaded), with the same files either way: each
+    paper's summary, digest.md, synthesis.md and its report; a paper that cannot be read is its
+    own error (exit 2) and the others go on."""
+    from tests.integration_tests.test_cli import cli
+
+    _, base = file_server
+
+    def script(body: dict[str, Any], n: int) -> Reply:
+        if role_of(body) == "reviewer":
+            return Reply(verdict_json("PASS", n_criteria=6))
+        content = next(str(m["content"]) for m in body["messages"] if m["role"] == "user")
+        if "reading list" in content:
+            return Reply(overview())
+        return Reply(list_summary(next(t for t in LIST_TITLES if f"# {t}\n" in content)))
+
+    model = start(scripted, script)
+    names = [Path(p).name for p in write_reading_list(tmp_path)]
+    outputs: dict[str, str] = {}
+    for backend in ("local", "server"):
+        where = ["--server", server_url] if backend == "server" else ["--checkpoint-db", str(tmp_path / "c.sqlite")]
+        done = cli(
+            "summarize", *names, f"{base}/missing.md", "--synthesis", "--topic", "How do gates help?", *where,
+            "--model", SCRIPTED, "--base-url", model.url, "--min-words", "100", "--output-dir", backend, cwd=tmp_path,
+        )  # fmt: skip
+        assert done.returncode == 2, done.stderr  # the missing paper: bad input, and the rest went on
+        written = sorted(p.name for p in (tmp_path / backend).iterdir())
+        assert [n for n in written if n.endswith(".summary.md")] == [n.replace(".md", ".summary.md") for n in names]
+        assert {"digest.md", "synthesis.md", "synthesis.report.json"} <= set(written)
+        assert "HTTP 404" in (tmp_path / backend / "digest.md").read_text()
+        overview_text = (tmp_path / backend / "synthesis.md").read_text()
+        assert all(f"[{n}]" in overview_text for n in (1, 2, 3))
+        outputs[backend] = re.sub(r"thread [\w-]+", "thread T", overview_text)
+    assert outputs["local"] == outputs["server"]

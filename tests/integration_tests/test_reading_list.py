@@ -18,8 +18,8 @@ from langgraph.store.memory import InMemoryStore
 
 from paper_summarizer import models
 from paper_summarizer.context import Context
-from paper_summarizer.persistence import open_persistence
 from paper_summarizer.reading_list import build_reading_list_graph
+from paper_summarizer.runs import ListRun
 from paper_summarizer.state import NO_OVERVIEW
 from tests.factories import LIST_TITLES, list_summary, overview, write_reading_list
 from tests.fakes import Answering
@@ -171,8 +171,8 @@ def test_a_crash_in_the_second_paper_resumes_without_asking_for_the_first_again(
     models_answering: Callable[[Answer, Answer], dict[str, Answering]], tmp_path: Path
 ) -> None:
     """Paper 2 needs two rounds; its second writer call fails once (as a killed process would
-    stop there), after paper 1 is done. The resumed list (input None, same thread, the same
-    SQLite file) asks nothing more about paper 1, and paper 2 goes on at its round 2."""
+    stop there), after paper 1 is done. The list resumed through the public API on its thread
+    (the same SQLite file) asks nothing more about paper 1, and paper 2 goes on at its round 2."""
     crashed = threading.Event()
     fakes: dict[str, Answering] = {}
     summarize = writer()
@@ -198,18 +198,16 @@ def test_a_crash_in_the_second_paper_resumes_without_asking_for_the_first_again(
     fakes.update(models_answering(write, judge))
     sources = write_reading_list(tmp_path)
 
-    async def run() -> dict[str, Any]:
-        async with open_persistence(str(tmp_path / "list.sqlite")) as (saver, store):
-            graph = build_reading_list_graph(saver, store)
-            config: Any = {"configurable": {"thread_id": "list"}}
-            with pytest.raises(RuntimeError, match="killed in the middle of paper 2"):
-                await graph.ainvoke({"sources": sources}, config, context=CTX, durability="sync")
-            before = Counter(_calls(fakes))
-            out = await graph.ainvoke(None, config, context=CTX, durability="sync")
-            return {"result": out["result"], "after": Counter(_calls(fakes)) - before}
+    from paper_summarizer import resume, synthesize
 
-    done = asyncio.run(run())
-    after, result = done["after"], done["result"]
+    db, out = str(tmp_path / "list.sqlite"), tmp_path / "out"
+    with pytest.raises(RuntimeError, match="killed in the middle of paper 2"):
+        synthesize(sources, "", CTX, checkpoint_db=db, thread_id="list", output_dir=out)
+    before = Counter(_calls(fakes))
+    resumed = resume("list", checkpoint_db=db)  # the list's own thread: the driver goes on from its checkpoint
+    after = Counter(_calls(fakes)) - before
+    assert isinstance(resumed, ListRun) and resumed.result is not None and resumed.overview_path is not None
+    result = resumed.result
     assert crashed.is_set()
     assert [call for call in after if call[0] == "1"] == []
     # Paper 2 resumed inside its own subgraph: its round 1 was not written or judged again.
@@ -227,19 +225,27 @@ def test_the_graph_view_shows_each_paper_s_summarizer_and_the_synthesis_loop() -
     assert {"summarize_paper:fetch", "summarize_paper:evaluate", "synthesize:generate", "synthesize:evaluate"} <= nodes
     assert {"synthesize:finalize", "finish"} <= nodes
     schema = reading_list.get_input_jsonschema()
-    assert set(schema["properties"]) == {"sources", "topic"} and schema["required"] == ["sources"]
+    assert set(schema["properties"]) == {"sources", "topic", "uploads"} and schema["required"] == ["sources"]
 
 
-def test_asynthesize_runs_a_list_on_a_checkpoint_file(
+def test_synthesize_runs_a_list_on_a_checkpoint_file_and_writes_its_files(
     models_answering: Callable[[Answer, Answer], dict[str, Answering]], tmp_path: Path
 ) -> None:
-    from paper_summarizer.reading_list import asynthesize
+    """The Python API and the CLI's --synthesis: one run of the list graph on one thread, then
+    each paper's files, digest.md linking them, and synthesis.md with its report."""
+    from paper_summarizer import synthesize
 
     models_answering(writer([overview(cited=(1, 2))]), passing_judge)
     db = str(tmp_path / "list.sqlite")
-    result = asyncio.run(asynthesize(write_reading_list(tmp_path)[:2], "", CTX, checkpoint_db=db, thread_id="t1"))
-    assert result["status"] == "passed" and [p["index"] for p in result["papers"]] == [1, 2]
-    assert (
-        result["overview"].startswith("# Gated Judges, Writers and Readers")
-        and "(paper-summarizer, thread t1)" in result["overview"]
+    run = synthesize(
+        write_reading_list(tmp_path)[:2], "", CTX, checkpoint_db=db, thread_id="t1", output_dir=tmp_path / "out"
     )
+    assert run.result is not None and run.status == "passed" and [p["index"] for p in run.result["papers"]] == [1, 2]
+    assert run.result["overview"].startswith("# Gated Judges, Writers and Readers")
+    assert "(paper-summarizer, thread t1)" in run.result["overview"]
+    written = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert "synthesis.md" in written and "synthesis.report.json" in written and "digest.md" in written
+    assert len([name for name in written if name.endswith(".summary.md")]) == 2
+    digest = (tmp_path / "out" / "digest.md").read_text()
+    assert all(f"[summary]({p.summary_path.name})" in digest for p in run.papers if p.summary_path)
+    assert (tmp_path / "out" / "synthesis.md").read_text() == run.result["overview"].rstrip("\n") + "\n"
