@@ -141,7 +141,8 @@ def _passage_numbers(text: str, language: str) -> tuple[Number, ...]:
     return tuple(numbers(text, language))
 
 
-def _same(asked: Number, stated: Number) -> bool:
+def same_number(asked: Number, stated: Number) -> bool:
+    """The value asked, with its unit or none (a table's column may carry the unit in its header)."""
     return stated.value == asked.value and (not asked.unit or stated.unit in (asked.unit, ""))
 
 
@@ -171,7 +172,7 @@ def supported(
         (passage, beside)
         for passage in candidates
         for found, beside in _windows(passage.text, language)
-        if _same(number, found)
+        if same_number(number, found)
     ]
     by_words = any(_overlap(said, beside) for _, beside in stated)
     in_a_cell = any(len(beside) < 2 and (passage in evidence or _exact(number)) for passage, beside in stated)
@@ -185,7 +186,7 @@ def supported(
     return (_exact(number) and in_a_cell) or all(
         _holds_its_slot(asked, candidates, language, clear)
         for asked in _slots(sentence, language, claims=True)
-        if _same(number, asked.number)
+        if same_number(number, asked.number)
     )
 
 
@@ -322,7 +323,7 @@ def _holds_its_slot(asked: Slot, candidates: list[Passage], language: str, clear
     for passage in candidates:
         for stated in _slots(passage.text, language, PAPER_SLOT_WORDS):
             fit = _fit(asked, stated)
-            if _same(asked.number, stated.number):
+            if same_number(asked.number, stated.number):
                 same = max(same, fit)
                 places.append(stated)
             else:

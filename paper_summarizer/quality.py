@@ -99,13 +99,14 @@ def assess(
     return checks, numbers
 
 
-def _check(name: str, problem: str) -> Check:
+def check(name: str, problem: str) -> Check:
+    """A gate's outcome: passed when there is no problem to tell the writer."""
     return Check(name=name, passed=not problem, detail=problem or "ok")
 
 
 def _word_count(view: reading.Rendered, min_words: int) -> Check:
     n = word_count(view.text())
-    return _check("word_count", "" if n >= min_words else f"{n} words, needs at least {min_words}")
+    return check("word_count", "" if n >= min_words else f"{n} words, needs at least {min_words}")
 
 
 def tldr_of(summary: str) -> str:
@@ -120,12 +121,12 @@ def _tldr(view: reading.Rendered) -> Check:
     blocks = view.blocks
     label = TLDR.strip("*")
     if len(blocks) < 2 or blocks[1].kind != reading.PARAGRAPH or not blocks[1].text.startswith(label):
-        return _check("tldr", f"no '{TLDR}' line right after the title")
+        return check("tldr", f"no '{TLDR}' line right after the title")
     text = blocks[1].text[len(label) :].strip()
     if len([s for s in _SENTENCE_END.split(text) if s.strip()]) > 1:
-        return _check("tldr", "the TL;DR must be one sentence")
+        return check("tldr", "the TL;DR must be one sentence")
     n = word_count(text)
-    return _check("tldr", "" if n <= MAX_TLDR_WORDS else f"the TL;DR has {n} words, at most {MAX_TLDR_WORDS}")
+    return check("tldr", "" if n <= MAX_TLDR_WORDS else f"the TL;DR has {n} words, at most {MAX_TLDR_WORDS}")
 
 
 def _language(view: reading.Rendered, language: str) -> Check:
@@ -136,21 +137,21 @@ def _language(view: reading.Rendered, language: str) -> Check:
     counts = {name: len(pattern.findall(text)) for name, pattern in SCRIPTS.items()}
     letters = sum(counts.values())
     if not letters:
-        return _check("language", "")
+        return check("language", "")
     expected = script_of(language)
     share = sum(counts[name] for name in expected) / letters
     if share < 0.5:
         found = max(counts, key=lambda name: counts[name])
-        return _check("language", f"it is not written in {language} (mostly {found} script)")
+        return check("language", f"it is not written in {language} (mostly {found} script)")
     if expected == {"latin"}:
         tokens = words(text)
         english = sum(1 for t in tokens if t in _ENGLISH) / max(1, len(tokens))
         is_english = language.strip().lower() == "english"
         if is_english and english < 0.04:
-            return _check("language", "it does not read as English")
+            return check("language", "it does not read as English")
         if not is_english and english > 0.15:
-            return _check("language", f"it reads as English, not {language}")
-    return _check("language", _foreign_sentences(view, language))
+            return check("language", f"it reads as English, not {language}")
+    return check("language", _foreign_sentences(view, language))
 
 
 # Sentences in another language than the summary's, beyond this share (and at least 2 of them),
@@ -196,26 +197,26 @@ def _language_identifier() -> Any:
 def _title(view: reading.Rendered) -> Check:
     titles = [h for h in view.headings if h.level == 1]
     if not view.blocks or view.blocks[0].kind != reading.HEADING or view.blocks[0].level != 1:
-        return _check("title", "the first line must be a single '# ' title")
+        return check("title", "the first line must be a single '# ' title")
     if len(titles) > 1:
-        return _check("title", f"{len(titles)} '# ' titles; use one title and '##' sections")
-    return _check("title", "")
+        return check("title", f"{len(titles)} '# ' titles; use one title and '##' sections")
+    return check("title", "")
 
 
 def _sections(view: reading.Rendered, min_sections: int) -> Check:
     n = sum(1 for h in view.headings if h.level in (2, 3))
     if n >= min_sections:
-        return _check("sections", "")
+        return check("sections", "")
     if n == 0:
-        return _check("sections", f"no section headings; add at least {min_sections} '##' sections")
-    return _check("sections", f"{n} section headings, needs at least {min_sections}")
+        return check("sections", f"no section headings; add at least {min_sections} '##' sections")
+    return check("sections", f"{n} section headings, needs at least {min_sections}")
 
 
 def _subsections(view: reading.Rendered) -> Check:
     """The seed's criterion asks for headings and subheadings: a `###` under some `##`."""
     levels = [h.level for h in view.headings]
     nested = any(level == 3 and 2 in levels[:i] for i, level in enumerate(levels))
-    return _check("subsections", "" if nested else "no '###' subsection under a '##' section; add at least one")
+    return check("subsections", "" if nested else "no '###' subsection under a '##' section; add at least one")
 
 
 def _empty_sections(view: reading.Rendered) -> Check:
@@ -231,19 +232,19 @@ def _empty_sections(view: reading.Rendered) -> Check:
         body = " ".join(b.text for b in blocks[n + 1 : end] if b.kind == reading.PARAGRAPH)
         if len(_LETTER_WORD.findall(body)) < MIN_SECTION_WORDS:
             empty.append("#" * block.level + " " + block.text)
-    return _check("empty_sections", "empty sections: " + "; ".join(empty) if empty else "")
+    return check("empty_sections", "empty sections: " + "; ".join(empty) if empty else "")
 
 
 def _wrapper_tags(summary: str) -> Check:
     tags = sorted({m.group(0) for m in WRAPPER_TAGS.finditer(summary)})
-    return _check("wrapper_tags", "leftover tags: " + " ".join(tags) if tags else "")
+    return check("wrapper_tags", "leftover tags: " + " ".join(tags) if tags else "")
 
 
 def _markup(view: reading.Rendered) -> Check:
     if not view.html:
-        return _check("markup", "")
+        return check("markup", "")
     first = re.sub(r"\s+", " ", view.html[0])[:60]
-    return _check(
+    return check(
         "markup",
         f"raw HTML or an HTML comment ({first!r}): a reader does not see it, so it may not carry text; remove it",
     )
@@ -256,19 +257,19 @@ def _verbatim(view: reading.Rendered, paper: str, latin: bool) -> Check:
     run = longest_shared_run(tokens, _paper_words(paper), limit + 1)
     if len(run) > limit:
         quote = " ".join(run[:12])
-        return _check(
+        return check(
             "verbatim",
             f'copies {len(run)} consecutive words from the paper ("{quote} …"); say it in your own words',
         )
     covered, start = _copied_window(tokens, _paper_grams(paper))
     if covered >= COPIED_IN_WINDOW:
         quote = " ".join(tokens[start : start + 12])
-        return _check(
+        return check(
             "verbatim",
             f'copies the paper with a few words changed ({covered} of {COPY_WINDOW} words from it, "{quote} …"); '
             "say it in your own words",
         )
-    return _check("verbatim", "")
+    return check("verbatim", "")
 
 
 # A copy with a word changed here and there: in some COPY_WINDOW words of the summary, at least
@@ -332,14 +333,14 @@ def _repetition(view: reading.Rendered, latin: bool) -> Check:
     ]
     repeated = [s for s, n in Counter(sentences).items() if n > 1]
     if repeated:
-        return _check("repetition", f'repeats a sentence or line: "{repeated[0][:80]}"')
+        return check("repetition", f'repeats a sentence or line: "{repeated[0][:80]}"')
     tokens = words(summary)
     trigrams = list(zip(tokens, tokens[1:], tokens[2:], strict=False))
     if len(trigrams) >= 60:
         ratio = len(set(trigrams)) / len(trigrams)
         if ratio < MIN_DISTINCT_TRIGRAMS:
-            return _check("repetition", f"repetitive text: only {ratio:.0%} distinct word triples")
-    return _check("repetition", "")
+            return check("repetition", f"repetitive text: only {ratio:.0%} distinct word triples")
+    return check("repetition", "")
 
 
 # --- numbers: each stated in its own sentence's evidence --------------------------------------
@@ -377,9 +378,9 @@ def _grounding(view: reading.Rendered, paper: str, language: str) -> list[Number
 def _numbers(numbers: list[NumberCheck]) -> Check:
     missing = [n for n in numbers if not n["found"]]
     if not missing:
-        return _check("numbers", "")
+        return check("numbers", "")
     shown = "; ".join(f'{n["number"]} in "{n["context"][:120]}"' for n in missing[:4])
-    return _check(
+    return check(
         "numbers",
         f"{len(missing)} number(s) not stated where the paper discusses what the sentence says: {shown}. "
         "Correct each such sentence from the paper, or remove it",
@@ -461,13 +462,13 @@ def _title_names_paper(view: reading.Rendered, paper: str, paper_title: str) -> 
     """Most of the summary title's content words are in the paper's title, or in its opening
     words, where the title stands (a converter may take a running header for the title)."""
     if not view.blocks or view.blocks[0].level != 1:
-        return _check("title_names_paper", "")
+        return check("title_names_paper", "")
     title = view.blocks[0].text
     asked = {_stem(w) for w in _content_words(reading.plain(title))}
     opening = {_stem(w) for w in _content_words(reading.plain(paper_title + " " + " ".join(paper.split()[:80])))}
     if not asked or len(asked & opening) >= len(asked) / 2:
-        return _check("title_names_paper", "")
-    return _check(
+        return check("title_names_paper", "")
+    return check(
         "title_names_paper",
         f"the title {title!r} does not name this paper ({paper_title!r}); use the paper's own title words",
     )
@@ -476,12 +477,12 @@ def _title_names_paper(view: reading.Rendered, paper: str, paper_title: str) -> 
 def _on_topic(view: reading.Rendered, paper: str) -> Check:
     content = _content_words(reading.plain(view.text()))
     if len(content) < 20:
-        return _check("on_topic", "")
+        return check("on_topic", "")
     stems = _paper_stems(paper)
     share = sum(1 for w in content if _stem(w) in stems) / len(content)
     if share >= MIN_ON_TOPIC:
-        return _check("on_topic", "")
-    return _check(
+        return check("on_topic", "")
+    return check(
         "on_topic",
         f"only {share:.0%} of the summary's content words occur in the paper: it is not a summary of this paper",
     )
@@ -508,8 +509,8 @@ def _names(view: reading.Rendered, paper: str) -> Check:
                 if folded not in plain_paper and (len(folded) < 5 or f" {folded[:5]}" not in plain_paper):
                     missing.append(name)
     if not missing:
-        return _check("names", "")
-    return _check(
+        return check("names", "")
+    return check(
         "names",
         f"names not in the paper: {', '.join(missing[:6])}; name only the people, places, venues and "
         "systems the paper names",
@@ -545,12 +546,12 @@ def _filler(view: reading.Rendered, paper: str) -> Check:
                 filler += n
                 example = example or sentence
     if total and filler / total > MAX_FILLER:
-        return _check(
+        return check(
             "filler",
             f'{filler} of {total} words are in sentences not about the paper (e.g. "{example[:80]}"); '
             "replace them with what the paper did and found",
         )
-    return _check("filler", "")
+    return check("filler", "")
 
 
 def _coverage(view: reading.Rendered, paper: str) -> Check:
@@ -560,14 +561,14 @@ def _coverage(view: reading.Rendered, paper: str) -> Check:
     if measured >= MIN_MEASURED and not any(
         n.unit or "." in n.value for n in evidence.numbers(view.text(), claims=True)
     ):
-        return _check(
+        return check(
             "coverage",
             f"states none of the paper's results: the paper reports {measured} measured values (percentages, "
             "ratios, scores); give its main results with their numbers",
         )
     keys = _abstract_keys(paper)
     if keys is None:
-        return _check("coverage", "")
+        return check("coverage", "")
     numbers, terms = keys
     text = reading.plain(view.text())
     missing: list[str] = []
@@ -581,8 +582,8 @@ def _coverage(view: reading.Rendered, paper: str) -> Check:
     if len(absent_terms) > (1 - MIN_COVERAGE) * len(terms):
         missing.append("its terms " + ", ".join(absent_terms[:6]))
     if not missing:
-        return _check("coverage", "")
-    return _check("coverage", "leaves out most of the abstract's key results (" + "; ".join(missing) + ")")
+        return check("coverage", "")
+    return check("coverage", "leaves out most of the abstract's key results (" + "; ".join(missing) + ")")
 
 
 MIN_MEASURED = 5  # a paper with this many percentages, ratios or decimals reports results

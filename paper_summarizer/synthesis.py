@@ -64,13 +64,8 @@ def _cites_every_paper(summary: str, papers: dict[int, tuple[str, str]]) -> Chec
     cited, text = citations(summary), " ".join(summary.lower().split())
     named = {n for n, (title, _) in papers.items() if " ".join(title.lower().split()) in text}
     missing = [f"[{n}] {title}" for n, (title, _) in papers.items() if n not in cited | named]
-    if not missing:
-        return Check(name="cites_every_paper", passed=True, detail="ok")
-    return Check(
-        name="cites_every_paper",
-        passed=False,
-        detail=f"does not cite {'; '.join(missing)}: compare every paper of the list, citing each as [n]",
-    )
+    problem = f"does not cite {'; '.join(missing)}: compare every paper of the list, citing each as [n]"
+    return quality.check("cites_every_paper", problem if missing else "")
 
 
 def _cited_numbers(summary: str, papers: dict[int, tuple[str, str]]) -> Check:
@@ -81,20 +76,11 @@ def _cited_numbers(summary: str, papers: dict[int, tuple[str, str]]) -> Check:
     for statement in _statements(summary):
         cited = sorted(citations(statement) & stated.keys())
         for number in evidence.numbers(uncited(statement), claims=True) if cited else []:
-            if not any(_same(number, s) for n in cited for s in stated[n]):
+            if not any(evidence.same_number(number, s) for n in cited for s in stated[n]):
                 where = " or ".join(f"[{n}]" for n in cited)
                 wrong.append(f'{number.shown} in "{statement.strip()[:100]}" is not in the summary of {where}')
-    if not wrong:
-        return Check(name="cited_numbers", passed=True, detail="ok")
-    return Check(
-        name="cited_numbers",
-        passed=False,
-        detail=f"{'; '.join(wrong[:4])}. Give each number from the summary of the paper it is about, or remove it",
-    )
-
-
-def _same(asked: evidence.Number, stated: evidence.Number) -> bool:
-    return stated.value == asked.value and (not asked.unit or stated.unit in (asked.unit, ""))
+    problem = f"{'; '.join(wrong[:4])}. Give each number from the summary of the paper it is about, or remove it"
+    return quality.check("cited_numbers", problem if wrong else "")
 
 
 def _statements(summary: str) -> list[str]:

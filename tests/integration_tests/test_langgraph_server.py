@@ -586,6 +586,16 @@ def test_a_scanned_pdf_exits_2_and_a_bad_source_leaves_no_thread_on_either_backe
     assert not [t for t in threads(**where) if t.source.endswith(f"{name}.pdf")]
 
 
+def _reading_list_script(body: dict[str, Any], n: int) -> Reply:
+    """A model for the reading list: each paper's summary by its title, the overview, a passing judge."""
+    if role_of(body) == "reviewer":
+        return Reply(verdict_json("PASS", n_criteria=6))
+    content = next(str(m["content"]) for m in body["messages"] if m["role"] == "user")
+    if "reading list" in content:
+        return Reply(overview())
+    return Reply(list_summary(next(t for t in LIST_TITLES if f"# {t}\n" in content)))
+
+
 def test_a_reading_list_runs_on_the_server_and_its_result_is_the_final_state(
     server_url: str, scripted: list[ScriptedServer], file_server: tuple[Path, str], tmp_path: Path
 ) -> None:
@@ -594,15 +604,7 @@ def test_a_reading_list_runs_on_the_server_and_its_result_is_the_final_state(
     folder, base = file_server
     names = [Path(p).name for p in write_reading_list(folder)]
 
-    def script(body: dict[str, Any], n: int) -> Reply:
-        if role_of(body) == "reviewer":
-            return Reply(verdict_json("PASS", n_criteria=6))
-        content = next(str(m["content"]) for m in body["messages"] if m["role"] == "user")
-        if "reading list" in content:
-            return Reply(overview())
-        return Reply(list_summary(next(t for t in LIST_TITLES if f"# {t}\n" in content)))
-
-    model = start(scripted, script)
+    model = start(scripted, _reading_list_script)
     client = get_sync_client(url=server_url)
     thread_id = client.threads.create()["thread_id"]
     sources = [*(f"{base}/{name}" for name in names), f"{base}/missing.md"]
@@ -626,15 +628,7 @@ def test_the_cli_runs_a_reading_list_with_its_overview_as_one_run_here_and_on_th
 
     _, base = file_server
 
-    def script(body: dict[str, Any], n: int) -> Reply:
-        if role_of(body) == "reviewer":
-            return Reply(verdict_json("PASS", n_criteria=6))
-        content = next(str(m["content"]) for m in body["messages"] if m["role"] == "user")
-        if "reading list" in content:
-            return Reply(overview())
-        return Reply(list_summary(next(t for t in LIST_TITLES if f"# {t}\n" in content)))
-
-    model = start(scripted, script)
+    model = start(scripted, _reading_list_script)
     names = [Path(p).name for p in write_reading_list(tmp_path)]
     outputs: dict[str, str] = {}
     for backend in ("local", "server"):
