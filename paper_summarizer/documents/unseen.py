@@ -98,6 +98,29 @@ def _walk(
             _walk(page, obj, _times(_matrix(obj), outer), crop, hidden, painted)
 
 
+def drawn(page: pypdfium2.PdfPage) -> list[tuple[Box, int]]:
+    """Where each path, picture, shading and text object is drawn on the page (its bounds in page
+    space, through every form's matrix), with its kind (FPDF_PAGEOBJ_*): what a figure is made
+    of. Text objects are here for the labels `pdf` skips, such as a plot's rotated axis title."""
+    found: list[tuple[Box, int]] = []
+
+    def walk(form: Any, outer: Matrix) -> None:
+        if form:
+            count, get_object, parent = pdfium_c.FPDFFormObj_CountObjects(form), pdfium_c.FPDFFormObj_GetObject, form
+        else:
+            count, get_object, parent = pdfium_c.FPDFPage_CountObjects(page), pdfium_c.FPDFPage_GetObject, page
+        for index in range(count):
+            obj = get_object(parent, index)
+            kind = pdfium_c.FPDFPageObj_GetType(obj)
+            if kind == _FORM:
+                walk(obj, _times(_matrix(obj), outer))
+            elif kind in (_PATH, _IMAGE, _SHADING, _TEXT):
+                found.append((_transformed(_bounds(obj), outer), kind))
+
+    walk(None, _IDENTITY)
+    return found
+
+
 def _why_unseen(obj: Any, outer: Matrix, crop: Box, painted: list[Painted]) -> str:
     mode = pdfium_c.FPDFTextObj_GetTextRenderMode(obj)
     box = _transformed(_bounds(obj), outer)
