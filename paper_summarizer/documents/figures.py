@@ -18,7 +18,7 @@ import io
 import logging
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any, Literal
@@ -81,6 +81,7 @@ class _Caption:
     lines: list[Line]
     span: tuple[float, float]  # the column it stands in (both columns for a wide figure)
     column_width: float  # of the page's narrowest column: how wide a line of body text is
+    page_wide: bool  # the span is the page's whole text width: no other column to stray into
 
     @property
     def box(self) -> Box:
@@ -104,31 +105,15 @@ class _Caption:
 
 def pdf_figures(data: bytes, limits: Limits | None = None) -> list[Figure]:
     """The PDF's figures and tables that can be located with confidence, in page order."""
-    import pypdfium2
-
-    from paper_summarizer.documents import pdf as pdf_module
+    from paper_summarizer.documents.pdf import PDFIUM_LOCK
 
     limits = limits or Limits.from_env()
     found: list[Figure] = []
-    with pdf_module.PDFIUM_LOCK:
-        document = pypdfium2.PdfDocument(data)
+    seen: set[tuple[str, int]] = set()
+    with PDFIUM_LOCK:
+        document = _open(data, limits)
         try:
-            if len(document) > limits.max_pages:
-                return []  # the conversion refuses this PDF and says why
-            hidden: list[Counter[str]] = []
-            read = [pdf_module._read_page(document, i, hidden) for i in range(len(document))]
-            sizes = [size for _, _, size in read]
-            every = [lines for lines, _, _ in read]
-            pages, _ = pdf_module._drop_running_lines(every, sizes)
-            body = pdf_module._body_size(pages)
-            seen: set[tuple[str, int]] = set()
-            for index, (lines, (width, _)) in enumerate(zip(pages, sizes, strict=True)):
-                captions = _captions(lines, width, body)
-                if not captions:
-                    continue
-                kept = {id(line) for line in lines}
-                # Running headers and footers: a figure never reaches past them.
-                running = [line for line in every[index] if id(line) not in kept]
+            for index, lines, running, captions, body in _pages(document):
                 page = document[index]
                 try:
                     for caption, box in _locate(page, lines, running, captions, body):
@@ -146,17 +131,73 @@ def pdf_figures(data: bytes, limits: Limits | None = None) -> list[Figure]:
     return found
 
 
+def pdf_captions(data: bytes, limits: Limits | None = None) -> list[tuple[Kind, int, int]]:
+    """(kind, number, page) of every caption on the PDF's pages, located or not: what
+    `pdf_figures` starts from (for measuring how many it leaves out)."""
+    from paper_summarizer.documents.pdf import PDFIUM_LOCK
+
+    with PDFIUM_LOCK:
+        document = _open(data, limits or Limits.from_env())
+        try:
+            return [
+                (caption.kind, caption.number, index + 1)
+                for index, _, _, captions, _ in _pages(document)
+                for caption in captions
+            ]
+        finally:
+            document.close()
+
+
+def _open(data: bytes, limits: Limits) -> pypdfium2.PdfDocument:
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(data)
+    if len(document) > limits.max_pages:
+        document.close()
+        return pypdfium2.PdfDocument.new()  # the conversion refuses this PDF and says why
+    return document
+
+
+def _pages(
+    document: pypdfium2.PdfDocument,
+) -> Iterator[tuple[int, list[Line], list[Line], list[_Caption], float]]:
+    """Each page with captions: its index, its lines, its running headers and footers (a figure
+    never reaches past them), its captions, and the paper's body text size."""
+    from paper_summarizer.documents import pdf
+
+    hidden: list[Counter[str]] = []
+    read = [pdf._read_page(document, i, hidden) for i in range(len(document))]
+    sizes = [size for _, _, size in read]
+    every = [lines for lines, _, _ in read]
+    pages, _ = pdf._drop_running_lines(every, sizes)
+    body = pdf._body_size(pages)
+    for index, (lines, (width, _)) in enumerate(zip(pages, sizes, strict=True)):
+        captions = _captions(lines, width, body)
+        if captions:
+            kept = {id(line) for line in lines}
+            yield index, lines, [line for line in every[index] if id(line) not in kept], captions, body
+
+
 def _captions(lines: list[Line], width: float, body: float) -> list[_Caption]:
     """Each caption on the page with the lines that continue it."""
     columns = _columns(lines, width)
     ordered = sorted(lines, key=lambda line: -line.y1)
+    starts = [
+        (i, line, match)
+        for i, line in enumerate(ordered)
+        if (match := _CAPTION.match(line.text)) and line.size <= body * 1.3
+    ]
     captions: list[_Caption] = []
-    for i, first in enumerate(ordered):
-        match = _CAPTION.match(first.text)
-        if not match or first.size > body * 1.3:
-            continue
+    for i, first, match in starts:
         kind: Kind = "table" if match.group("word").lower() == "table" else "figure"
         span = _span_of(first, columns)
+        # Two figures side by side, each with its caption: each has its half of the column.
+        for _, other, _ in starts:
+            if other is not first and min(other.y1, first.y1) - max(other.y0, first.y0) > 0:
+                if other.x0 >= first.x1:
+                    span = (span[0], min(span[1], (first.x1 + other.x0) / 2))
+                elif other.x1 <= first.x0:
+                    span = (max(span[0], (other.x1 + first.x0) / 2), span[1])
         block = [first]
         for line in ordered[i + 1 :]:
             last = block[-1]
@@ -177,12 +218,14 @@ def _captions(lines: list[Line], width: float, body: float) -> list[_Caption]:
             line
             for line in lines
             if line not in block
+            and not _CAPTION.match(line.text)
             and bottom <= (line.y0 + line.y1) / 2 <= top
             and span[0] - 4 <= line.x0
             and line.x1 <= span[1] + 4
         ]
         width_of_column = min(right - left for left, right in columns)
-        captions.append(_Caption(kind, int(match.group("number")), block, span, width_of_column))
+        page_wide = span[0] <= columns[0][0] + 1 and span[1] >= columns[-1][1] - 1
+        captions.append(_Caption(kind, int(match.group("number")), block, span, width_of_column, page_wide))
     return captions
 
 
@@ -346,7 +389,9 @@ def _figure_box(
     if box[3] - box[1] < 15 or box[2] - box[0] < 30:
         _left_out(caption, side, "too small")
         return None
-    if box[0] < span0 - 12 or box[2] > span1 + 12:
+    # A figure may reach into the page's margins, never into another column.
+    reach = (0.0, page_size[0]) if caption.page_wide else (span0 - 12, span1 + 12)
+    if box[0] < reach[0] or box[2] > reach[1]:
         _left_out(caption, side, "wider than its column: which column it belongs to is a guess")
         return None
     chosen = {id(e) for e in taken}
@@ -365,12 +410,14 @@ def _figure_box(
             if not e.is_text and in_span(e.box) and 0 <= past < line_height:
                 _left_out(caption, side, "drawing past the body text")
                 return None
-    pad = 2.0
+    # A little white around the drawing, but short of the text at either end of the zone: a
+    # line's descenders reach below the box PDFium gives its characters.
+    pad, clear = 2.0, 0.25 * body
     return (
-        max(box[0] - pad, span0 - 12),
-        max(box[1] - pad, zone[0]),
-        min(box[2] + pad, span1 + 12),
-        min(box[3] + pad, zone[1]),
+        max(box[0] - pad, reach[0]),
+        max(box[1] - pad, zone[0] + clear),
+        min(box[2] + pad, reach[1]),
+        min(box[3] + pad, zone[1] - clear),
     )
 
 
