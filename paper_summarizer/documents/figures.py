@@ -528,40 +528,45 @@ def small_png(image: Image.Image) -> bytes:
 
 @dataclass(frozen=True)
 class HtmlFigure:
-    """A figure on an HTML page, before its image is downloaded."""
+    """A figure on an HTML page, before its images are downloaded: one image, or the panels of
+    a figure of several, each in its row."""
 
     number: int
     kind: Kind
     caption: str
-    url: str
+    urls: tuple[str, ...]
+    rows: tuple[int, ...]  # the row of each panel, from 0 (LaTeXML's ltx_flex_break starts a new one)
 
 
 class _FigureParser(HTMLParser):
-    """LaTeXML's <figure class="ltx_figure"> elements: their <img> and their <figcaption>, whose
-    <span class="ltx_tag"> holds the label ("Figure 3: ")."""
+    """LaTeXML's <figure class="ltx_figure"> elements: their <img>s (a panel's own <figure>
+    inside), and their <figcaption>, whose <span class="ltx_tag"> holds the label ("Figure 3: ")."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.base = ""
         self.depth = 0  # <figure> elements open, nested panels included
-        self.images: list[str] = []
+        self.row = 0
+        self.images: list[tuple[int, str]] = []  # (row, source)
         self.caption: list[str] | None = None
-        self.figures: list[tuple[list[str], str]] = []  # (image sources, caption text)
+        self.figures: list[tuple[list[tuple[int, str]], str]] = []  # (images, caption text)
         self.last_caption = ""
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = dict(attrs)
+        classes = (attributes.get("class") or "").split()
         if tag == "base" and not self.base:
             self.base = attributes.get("href") or ""
         elif tag == "figure":
-            classes = (attributes.get("class") or "").split()
             if self.depth or "ltx_figure" in classes:
                 if not self.depth:
-                    self.images, self.last_caption = [], ""
+                    self.images, self.last_caption, self.row = [], "", 0
                 self.depth += 1
         elif tag == "img" and self.depth and self.caption is None:
             if attributes.get("src"):
-                self.images.append(attributes["src"] or "")
+                self.images.append((self.row, attributes["src"] or ""))
+        elif tag == "div" and self.depth and "ltx_flex_break" in classes:
+            self.row += 1
         elif tag == "figcaption" and self.depth:
             self.caption = []
 
@@ -580,10 +585,12 @@ class _FigureParser(HTMLParser):
             self.caption.append(data)
 
 
+MAX_PANELS = 12
+
+
 def html_figures(data: bytes, page_url: str) -> list[HtmlFigure]:
-    """The figures of an arXiv (LaTeXML) HTML page that are one image each, with their captions
-    and their images' URLs (resolved against the page's <base>, else its URL). A figure of
-    several panels is left out: its images alone are not the figure as the paper shows it."""
+    """The figures of an arXiv (LaTeXML) HTML page with their captions and their images' URLs
+    (resolved against the page's <base>, else its URL). Tables are HTML there: no image."""
     parser = _FigureParser()
     try:
         parser.feed(data.decode("utf-8", errors="replace"))
@@ -595,57 +602,91 @@ def html_figures(data: bytes, page_url: str) -> list[HtmlFigure]:
     seen: set[int] = set()
     for images, caption in parser.figures:
         match = _CAPTION.match(caption)
-        if len(images) != 1 or not match or match.group("word").lower() == "table":
+        if not 1 <= len(images) <= MAX_PANELS or not match or match.group("word").lower() == "table":
             continue
         number = int(match.group("number"))
         if number in seen:
             continue
         seen.add(number)
-        found.append(HtmlFigure(number, "figure", caption, urljoin(base, images[0])))
+        urls = tuple(urljoin(base, source) for _, source in images)
+        found.append(HtmlFigure(number, "figure", caption, urls, tuple(row for row, _ in images)))
     return found[:MAX_FIGURES]
 
 
-def download(listed: Sequence[HtmlFigure], *, access: Access, max_bytes: int) -> list[tuple[HtmlFigure, bytes]]:
-    """Each figure's image, fetched as papers are (the deployment's access rules, the download
-    limit), in the graph's process (a thread): the bytes are read in a worker. Every image
-    counts towards one paper's limit; an image that cannot be fetched is left out."""
+def download(listed: Sequence[HtmlFigure], *, access: Access, max_bytes: int) -> list[tuple[HtmlFigure, list[bytes]]]:
+    """Each figure's images, fetched as papers are (the deployment's access rules, the download
+    limit), in the graph's process (a thread): the bytes are read in a worker. All images count
+    towards one paper's limit; a figure with an image that cannot be fetched is left out."""
     from paper_summarizer.documents import sources
     from paper_summarizer.errors import NetworkError, SourceError
 
-    downloaded: list[tuple[HtmlFigure, bytes]] = []
+    downloaded: list[tuple[HtmlFigure, list[bytes]]] = []
     left = max_bytes
     for figure in listed:
+        images: list[bytes] = []
+        for url in figure.urls:
+            try:
+                fetched = sources.fetch(sources.Source("url", url, url), access=access, max_bytes=left)
+            except (SourceError, NetworkError) as exc:
+                log.info("figures: left out %s %d (%s)", figure.kind, figure.number, exc)
+                break
+            left -= len(fetched.data)
+            images.append(fetched.data)
+        else:
+            downloaded.append((figure, images))
         if left <= 0:
             break
-        try:
-            fetched = sources.fetch(sources.Source("url", figure.url, figure.url), access=access, max_bytes=left)
-        except (SourceError, NetworkError) as exc:
-            log.info("figures: left out %s %d (%s)", figure.kind, figure.number, exc)
-            continue
-        left -= len(fetched.data)
-        downloaded.append((figure, fetched.data))
     return downloaded
 
 
-def image_figures(downloaded: Sequence[tuple[HtmlFigure, bytes]]) -> list[Figure]:
-    """The downloaded images as small PNGs (in a worker: they are untrusted bytes). An image
-    Pillow cannot read, or one of too many pixels, is left out."""
+def image_figures(downloaded: Sequence[tuple[HtmlFigure, Sequence[bytes]]]) -> list[Figure]:
+    """The downloaded images as small PNGs, a figure's panels in their rows (in a worker: they
+    are untrusted bytes). A figure with an image Pillow cannot read, or of too many pixels, is
+    left out."""
     from PIL import Image
 
     Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS  # past it Pillow raises, before decoding
     figures = []
-    for figure, data in downloaded:
+    for figure, images in downloaded:
         try:
-            with Image.open(io.BytesIO(data)) as image:
-                if image.width * image.height > MAX_IMAGE_PIXELS:
-                    continue
-                image.thumbnail((MAX_SIDE_PX, MAX_SIDE_PX))
-                png = small_png(_on_white(image))
+            panels = []
+            for data in images:
+                with Image.open(io.BytesIO(data)) as image:
+                    image.thumbnail((MAX_SIDE_PX, MAX_SIDE_PX))
+                    panels.append(_on_white(image))
         except (OSError, ValueError, Image.DecompressionBombError) as exc:
-            log.info("figures: left out %s (%s)", figure.url, exc)
+            log.info("figures: left out %s %d (%s)", figure.kind, figure.number, exc)
             continue
-        figures.append(Figure(figure.number, figure.kind, figure.caption, 0, None, png))
+        whole = panels[0] if len(panels) == 1 else _in_rows(panels, figure.rows)
+        whole.thumbnail((MAX_SIDE_PX, MAX_SIDE_PX))
+        figures.append(Figure(figure.number, figure.kind, figure.caption, 0, None, small_png(whole)))
     return figures
+
+
+def _in_rows(panels: list[Image.Image], rows: tuple[int, ...]) -> Image.Image:
+    """The panels as the page lays them out: side by side in their rows, each row as high as its
+    lowest panel, the rows stacked and centred, on white."""
+    from PIL import Image
+
+    gap = 12
+    lines: list[Image.Image] = []
+    for row in sorted(set(rows)):
+        members = [panel for panel, at in zip(panels, rows, strict=True) if at == row]
+        height = min(panel.height for panel in members)
+        scaled = [panel.resize((max(1, panel.width * height // panel.height), height)) for panel in members]
+        line = Image.new("RGB", (sum(p.width for p in scaled) + gap * (len(scaled) - 1), height), "white")
+        x = 0
+        for panel in scaled:
+            line.paste(panel, (x, 0))
+            x += panel.width + gap
+        lines.append(line)
+    width = max(line.width for line in lines)
+    whole = Image.new("RGB", (width, sum(line.height for line in lines) + gap * (len(lines) - 1)), "white")
+    y = 0
+    for line in lines:
+        whole.paste(line, ((width - line.width) // 2, y))
+        y += line.height + gap
+    return whole
 
 
 def _on_white(image: Image.Image) -> Image.Image:

@@ -85,6 +85,7 @@ LATEXML = """<!DOCTYPE html><html><head><base href="/html/2401.01234v2/"></head>
 over <em>training</em> steps.</figcaption></figure>
 <figure class="ltx_figure" id="S2.F2"><div class="ltx_flex_figure">
 <figure class="ltx_figure ltx_figure_panel"><img src="x2.png"><figcaption>(a) Loss</figcaption></figure>
+<div class="ltx_flex_break"></div>
 <figure class="ltx_figure ltx_figure_panel"><img src="x3.png"><figcaption>(b) Speed</figcaption></figure>
 </div><figcaption class="ltx_caption"><span class="ltx_tag">Figure 2: </span>Two panels.</figcaption></figure>
 <figure class="ltx_table" id="S3.T1"><figcaption><span class="ltx_tag">Table 1: </span>Scores.</figcaption>
@@ -96,21 +97,44 @@ over <em>training</em> steps.</figcaption></figure>
 
 def test_arxiv_html_figures_with_their_captions_and_image_urls() -> None:
     found = figures.html_figures(LATEXML.encode(), "https://arxiv.org/html/2401.01234v2")
-    assert [(f.number, f.caption, f.url) for f in found] == [
-        (1, "Figure 1: Accuracy over training steps.", "https://arxiv.org/html/2401.01234v2/x1.png"),
-        # Figure 2 is two panels: neither image alone is the figure. Table 1 is HTML, no image.
-        (3, "Figure 3: Elsewhere.", "https://cdn.example.org/f3.png"),
+    page = "https://arxiv.org/html/2401.01234v2/"
+    assert [(f.number, f.caption, f.urls, f.rows) for f in found] == [
+        (1, "Figure 1: Accuracy over training steps.", (page + "x1.png",), (0,)),
+        (2, "Figure 2: Two panels.", (page + "x2.png", page + "x3.png"), (0, 1)),
+        # Table 1 is HTML, no image.
+        (3, "Figure 3: Elsewhere.", ("https://cdn.example.org/f3.png",), (0,)),
     ]
 
 
-def test_downloaded_images_become_small_pngs_and_broken_ones_are_left_out() -> None:
-    listed = figures.html_figures(LATEXML.encode(), "https://arxiv.org/html/2401.01234v2")
+def _png(size: tuple[int, int], colour: tuple[int, ...], mode: str = "RGB") -> bytes:
     buffer = io.BytesIO()
-    Image.new("RGBA", (40, 30), (255, 0, 0, 0)).save(buffer, "PNG")
-    made = figures.image_figures([(listed[0], buffer.getvalue()), (listed[1], b"<html>not an image</html>")])
+    Image.new(mode, size, colour).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_downloaded_images_become_small_pngs_and_broken_ones_are_left_out() -> None:
+    one, two, _ = figures.html_figures(LATEXML.encode(), "https://arxiv.org/html/2401.01234v2")
+    made = figures.image_figures(
+        [
+            (one, [_png((40, 30), (255, 0, 0, 0), "RGBA")]),
+            (two, [_png((40, 30), (255, 0, 0)), b"<html>not an image</html>"]),  # half a figure: none
+        ]
+    )
     assert [(f.number, f.page, f.bbox) for f in made] == [(1, 0, None)]
     with Image.open(io.BytesIO(made[0].png)) as image:
         assert image.mode == "RGB" and image.getpixel((0, 0)) == (255, 255, 255)  # transparent: on white
+
+
+def test_a_figures_panels_are_laid_out_in_their_rows() -> None:
+    figure = figures.HtmlFigure(2, "figure", "Figure 2: Three panels.", ("a", "b", "c"), (0, 0, 1))
+    red, blue, green = _png((40, 30), (255, 0, 0)), _png((80, 60), (0, 0, 255)), _png((50, 20), (0, 255, 0))
+    (made,) = figures.image_figures([(figure, [red, blue, green])])
+    with Image.open(io.BytesIO(made.png)) as image:
+        image = image.convert("RGB")
+        # Row 1: red and blue (scaled to red's 30 px), side by side; row 2: green, centred.
+        assert image.size == (40 + 12 + 40, 30 + 12 + 20)
+        assert image.getpixel((5, 5)) == (255, 0, 0) and image.getpixel((60, 5)) == (0, 0, 255)
+        assert image.getpixel((46, 50)) == (0, 255, 0) and image.getpixel((5, 50)) == (255, 255, 255)
 
 
 def test_a_figure_survives_the_store_format() -> None:
