@@ -1,10 +1,12 @@
 """A paper's figures with their captions, as PNG crops: from a PDF's pages (PDFium), or from
-arXiv's HTML (LaTeXML's <figure> elements, whose images are downloaded like the paper).
+arXiv's HTML (LaTeXML's <figure> elements, whose images are downloaded like the paper, a
+figure's panels put together in their rows).
 
 A PDF says nothing about which drawing a caption belongs to, so it is inferred: a caption
 ("Figure 3:", "Fig. 3.", "Table 2:") heads a block of caption lines; the figure is the run of
-pictures, paths and small text that touches the caption above it (below, for a table) within
-the caption's column, up to the nearest line of body text. Whatever makes that inference shaky
+pictures, paths and small text that touches the caption above it (below, for a table; else on
+the other side) within the caption's column, up to the nearest line of body text or a running
+header. Whatever makes that inference shaky
 (body text beside the drawing, drawings past the body text, a drawing wider than the column, two
 captions claiming one drawing, a rotated page) leaves the figure out: a reader is better served
 by no picture than by half a figure or the next column's text.
