@@ -46,8 +46,10 @@ RENDER_DPI = 150
 MAX_SIDE_PX = 1600  # a full-page figure is rendered smaller than 150 dpi, not larger than this
 MAX_PNG_BYTES = 200_000
 MAX_FIGURES = 60  # per paper: a thesis has more, a summary shows two
-# An image (downloaded from arXiv's HTML) may not decode to more pixels than this.
+# An image (downloaded from arXiv's HTML) may not decode to more pixels than this, and is read
+# only by the decoders a web page's images need: not by each of Pillow's dozens of others.
 MAX_IMAGE_PIXELS = 40_000_000
+WEB_IMAGE_FORMATS = ("PNG", "JPEG", "GIF", "WEBP")
 
 # "Figure 3:", "Fig. 3.", "TABLE 2|", or Springer's "Fig. 3 Accuracy ..." (no punctuation, but a
 # capital next, unlike "Figure 3 shows").
@@ -653,7 +655,7 @@ def image_figures(downloaded: Sequence[tuple[HtmlFigure, Sequence[bytes]]]) -> l
         try:
             panels = []
             for data in images:
-                with Image.open(io.BytesIO(data)) as image:
+                with Image.open(io.BytesIO(data), formats=WEB_IMAGE_FORMATS) as image:
                     image.thumbnail((MAX_SIDE_PX, MAX_SIDE_PX))
                     panels.append(_on_white(image))
         except (OSError, ValueError, Image.DecompressionBombError) as exc:

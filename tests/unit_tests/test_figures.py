@@ -113,11 +113,14 @@ def _png(size: tuple[int, int], colour: tuple[int, ...], mode: str = "RGB") -> b
 
 
 def test_downloaded_images_become_small_pngs_and_broken_ones_are_left_out() -> None:
-    one, two, _ = figures.html_figures(LATEXML.encode(), "https://arxiv.org/html/2401.01234v2")
+    one, two, three = figures.html_figures(LATEXML.encode(), "https://arxiv.org/html/2401.01234v2")
+    tiff = io.BytesIO()
+    Image.new("RGB", (40, 30)).save(tiff, "TIFF")
     made = figures.image_figures(
         [
             (one, [_png((40, 30), (255, 0, 0, 0), "RGBA")]),
             (two, [_png((40, 30), (255, 0, 0)), b"<html>not an image</html>"]),  # half a figure: none
+            (three, [tiff.getvalue()]),  # not a web page's image format: not decoded at all
         ]
     )
     assert [(f.number, f.page, f.bbox) for f in made] == [(1, 0, None)]
