@@ -150,3 +150,93 @@ def make_scanned_pdf(path: Path, sentence: str, pages: int = 1) -> Path:
     rendered.close()
     image.save(path, "PDF", resolution=144, save_all=True, append_images=[image] * (pages - 1))
     return path
+
+
+Box = tuple[float, float, float, float]  # left, bottom, right, top, in PDF points
+
+
+def make_figures_pdf(path: Path) -> dict[str, Box]:
+    """One two-column page with three figures among body text: a vector plot (bars, axes and
+    labels) with its caption below, in the left column; a picture with its caption below, then a
+    vector diagram with its caption above it, in the right one; and a "Figure 4:" caption in
+    the body with no figure near it. Returns where each was drawn: `figure N` (the drawing, its
+    labels included), `caption N`, and each line of body text, `line K`."""
+    import io
+
+    from PIL import Image
+
+    pdf = canvas.Canvas(str(path), pagesize=letter)
+    boxes: dict[str, Box] = {}
+    left, right, column = 60.0, 318.0, 234.0
+
+    def text(x: float, y: float, line: str, font: str = "Times-Roman", size: float = 10) -> Box:
+        pdf.setFont(font, size)
+        pdf.drawString(x, y, line)
+        return (x, y - 0.25 * size, x + pdf.stringWidth(line, font, size), y + 0.75 * size)
+
+    def body(x: float, top: float, bottom: float, seed: int) -> None:
+        words, y = prose(400, seed).split(), top
+        while words and y >= bottom:  # lines as wide as the column, as a typesetter fills them
+            line = words.pop(0)
+            while words and pdf.stringWidth(f"{line} {words[0]}", "Times-Roman", 10) <= column:
+                line += " " + words.pop(0)
+            boxes[f"line {len(boxes)}"] = text(x, y, line)
+            y -= 12
+
+    def caption(x: float, y: float, words: list[str], number: int) -> None:
+        found = [text(x, y - 11 * i, line, size=9) for i, line in enumerate(words)]
+        boxes[f"caption {number}"] = (
+            min(b[0] for b in found),
+            min(b[1] for b in found),
+            max(b[2] for b in found),
+            max(b[3] for b in found),
+        )
+
+    # Left column: text, the plot (y 470-600), its caption, text.
+    body(left, 740, 620, 1)
+    pdf.setLineWidth(1)
+    pdf.line(90, 480, 90, 595)  # y axis
+    pdf.line(90, 480, 285, 480)  # x axis
+    for i, height in enumerate([40, 75, 60, 100, 85]):
+        pdf.setFillColorRGB(0.2, 0.4, 0.8)
+        pdf.rect(100 + 33 * i, 480, 22, height, fill=1, stroke=0)
+    pdf.setFillColorRGB(0, 0, 0)
+    text(80, 476, "0", size=7)
+    text(150, 470, "Training step", size=7)
+    pdf.saveState()
+    pdf.translate(75, 510)
+    pdf.rotate(90)
+    text(0, 0, "Loss", size=7)  # a rotated axis title: the text page skips it, the crop must not
+    pdf.restoreState()
+    text(250, 590, "Model B", size=7)
+    boxes["figure 1"] = (70, 467, 285, 596)
+    caption(left, 455, ["Figure 1: Loss over training steps for the five runs,", "lower is better."], 1)
+    body(left, 420, 80, 2)
+
+    # Right column: text, a picture (y 530-660), its caption, text, a caption, the diagram below it.
+    body(right, 740, 680, 3)
+    picture = Image.new("RGB", (200, 130))
+    picture.putdata([(x % 256, (x * y) % 256, y * 2 % 256) for y in range(130) for x in range(200)])
+    buffer = io.BytesIO()
+    picture.save(buffer, "PNG")
+    buffer.seek(0)
+    from reportlab.lib.utils import ImageReader
+
+    pdf.drawImage(ImageReader(buffer), 340, 530, width=190, height=130)
+    boxes["figure 2"] = (340, 530, 530, 660)
+    caption(right, 515, ["Figure 2: A picture of the measured signal."], 2)
+    body(right, 495, 385, 4)
+    caption(right, 362, ["Figure 3: The pipeline, from the source to the summary."], 3)
+    for i, label in enumerate(["Source", "Writer", "Judge"]):
+        pdf.rect(335 + 75 * i, 300, 55, 40, fill=0, stroke=1)
+        text(342 + 75 * i, 316, label, size=8)
+        if i:
+            pdf.line(335 + 75 * i - 20, 320, 335 + 75 * i, 320)
+    pdf.line(400, 300, 400, 250)
+    text(405, 252, "Summary", size=8)
+    boxes["figure 3"] = (335, 248, 540, 340)
+    body(right, 215, 120, 5)
+    # A caption in the text with no figure near it: nothing to crop.
+    caption(right, 100, ["Figure 4: Shown in the appendix."], 4)
+    pdf.save()
+    return boxes

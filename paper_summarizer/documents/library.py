@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 from typing import TYPE_CHECKING, Any
 
+from paper_summarizer.documents import figures as found_figures
 from paper_summarizer.documents import sources, worker
-from paper_summarizer.errors import SourceError
+from paper_summarizer.documents.figures import Figure
+from paper_summarizer.errors import ConversionError, SourceError
 from paper_summarizer.evidence import Locator
 from paper_summarizer.state import PaperRef, Upload
 
@@ -23,6 +26,13 @@ if TYPE_CHECKING:  # documents/ never imports the graph stack: `convert` starts 
 # Bump when conversion changes, so old cached text is not reused.
 CONVERTER_VERSION = "4"  # 3: hidden text left out; 4: where each page starts, HTML anchors
 NAMESPACE = ("papers", f"v{CONVERTER_VERSION}")
+# A paper's figures, keyed like its text, kept apart so that reading the text stays cheap: one
+# item per paper, {"figures": [figures.to_json(figure), ...]} (each PNG in base64, 200 KB at
+# most). Bump when finding figures changes.
+FIGURES_VERSION = "1"
+FIGURES_NAMESPACE = ("figures", f"v{FIGURES_VERSION}")
+
+log = logging.getLogger(__name__)
 
 
 def read(source_text: str, *, access: sources.Access, max_bytes: int) -> tuple[sources.Source, sources.Fetched]:
@@ -38,10 +48,17 @@ def markdown(source_text: str, *, access: sources.Access, max_bytes: int) -> str
 
 
 async def load(
-    source_text: str, store: BaseStore, *, access: sources.Access, max_bytes: int, upload: Upload | None = None
+    source_text: str,
+    store: BaseStore,
+    *,
+    access: sources.Access,
+    max_bytes: int,
+    upload: Upload | None = None,
+    with_figures: bool = False,
 ) -> tuple[PaperRef, str]:
     """The paper's reference and its text, converted once and stored. An upload (a client's
-    file, sent as bytes) is used as it is: nothing is read from this machine for it."""
+    file, sent as bytes) is used as it is: nothing is read from this machine for it. With
+    `with_figures`, its figures are found once and stored too (read them with `figures`)."""
     if upload is not None:
         source, fetched = sources.Source("file", upload["name"], source_text), sources.uploaded(upload, max_bytes)
     else:
@@ -58,6 +75,8 @@ async def load(
         await store.aput(NAMESPACE, key, value, index=False)
     else:
         text, title, left_out = item.value["text"], item.value["title"], item.value.get("left_out", "")
+    if with_figures:
+        await store_figures(store, key, fetched, source.text, access=access, max_bytes=max_bytes)
     ref = PaperRef(
         key=key,
         title=title,
@@ -104,3 +123,40 @@ async def _stored(store: BaseStore, paper: PaperRef) -> dict[str, Any]:
     if item is None:
         raise SourceError(f"the text of {paper['title']!r} is no longer in the store; start a new run")
     return dict(item.value)
+
+
+async def store_figures(
+    store: BaseStore, key: str, fetched: sources.Fetched, label: str, *, access: sources.Access, max_bytes: int
+) -> None:
+    """Find the paper's figures and store them under its key, unless they are stored already.
+    A paper whose figures cannot be found gets an empty list, and is summarized all the same."""
+    if await store.aget(FIGURES_NAMESPACE, key) is not None:
+        return
+    found = await extract_figures(fetched, label, access=access, max_bytes=max_bytes)
+    value = {"figures": [found_figures.to_json(figure) for figure in found]}
+    await store.aput(FIGURES_NAMESPACE, key, value, index=False)
+
+
+async def extract_figures(
+    fetched: sources.Fetched, label: str, *, access: sources.Access, max_bytes: int
+) -> list[Figure]:
+    """A PDF's figures, cropped from its pages; an HTML page's (arXiv's), downloaded. Every
+    untrusted byte is parsed in a worker; only the downloads run here, in a thread."""
+    try:
+        if fetched.extension == ".pdf":
+            return await worker.afigures(fetched, label)
+        if fetched.extension in (".html", ".htm", ".xhtml") and fetched.url:
+            listed = await worker.arun(found_figures.html_figures, fetched.data, fetched.url, label=label)
+            images = await asyncio.to_thread(found_figures.download, listed, access=access, max_bytes=max_bytes)
+            return await worker.arun(found_figures.image_figures, images, label=label)
+    except ConversionError as exc:
+        log.warning("%s: no figures (%s)", label, exc)
+    return []
+
+
+async def figures(store: BaseStore, paper: PaperRef) -> list[Figure]:
+    """The paper's stored figures, in the paper's order; none if they were never looked for."""
+    item = await store.aget(FIGURES_NAMESPACE, paper["key"])
+    if item is None:
+        return []
+    return [found_figures.from_json(value) for value in item.value.get("figures", [])]

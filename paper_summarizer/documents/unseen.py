@@ -22,6 +22,8 @@ from typing import Any
 import pypdfium2
 import pypdfium2.raw as pdfium_c
 
+# Forms nested deeper than this are not walked for figures (a paper's figure nests two or three).
+MAX_FORM_DEPTH = 12
 # Text smaller than this, in points as drawn, cannot be read on a printed or shown page.
 MIN_READABLE_SIZE = 2.0
 # Every channel at least this (of 255): white to the eye on a white page.
@@ -96,6 +98,31 @@ def _walk(
                 hidden[ctypes.cast(obj, ctypes.c_void_p).value or 0] = (obj, reason)
         elif kind == _FORM:
             _walk(page, obj, _times(_matrix(obj), outer), crop, hidden, painted)
+
+
+def drawn(page: pypdfium2.PdfPage) -> list[tuple[Box, int]]:
+    """Where each path, picture, shading and text object is drawn on the page (its bounds in page
+    space, through every form's matrix), with its kind (FPDF_PAGEOBJ_*): what a figure is made
+    of. Text objects are here for the labels `pdf` skips, such as a plot's rotated axis title."""
+    found: list[tuple[Box, int]] = []
+
+    def walk(form: Any, outer: Matrix, depth: int = 0) -> None:
+        if depth > MAX_FORM_DEPTH:
+            return  # a hostile file's forms within forms: what is that deep is no figure's
+        if form:
+            count, get_object, parent = pdfium_c.FPDFFormObj_CountObjects(form), pdfium_c.FPDFFormObj_GetObject, form
+        else:
+            count, get_object, parent = pdfium_c.FPDFPage_CountObjects(page), pdfium_c.FPDFPage_GetObject, page
+        for index in range(count):
+            obj = get_object(parent, index)
+            kind = pdfium_c.FPDFPageObj_GetType(obj)
+            if kind == _FORM:
+                walk(obj, _times(_matrix(obj), outer), depth + 1)
+            elif kind in (_PATH, _IMAGE, _SHADING, _TEXT):
+                found.append((_transformed(_bounds(obj), outer), kind))
+
+    walk(None, _IDENTITY)
+    return found
 
 
 def _why_unseen(obj: Any, outer: Matrix, crop: Box, painted: list[Painted]) -> str:

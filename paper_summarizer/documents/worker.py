@@ -24,12 +24,15 @@ import signal
 import sys
 import threading
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from paper_summarizer.documents import limits as limits_module
 from paper_summarizer.documents.limits import Limits
 from paper_summarizer.documents.sources import Converted, Fetched
 from paper_summarizer.errors import ConversionError, SourceError, first_line
+
+if TYPE_CHECKING:
+    from paper_summarizer.documents.figures import Figure
 
 T = TypeVar("T")
 # A worker converts this many papers, then a fresh one takes its place: what a large file left
@@ -53,6 +56,13 @@ async def aconvert(doc: Fetched, label: str, limits: Limits | None = None) -> Co
     server's cancel) stops its worker."""
     limits = limits or Limits.from_env()
     return await arun(_convert, doc, label, limits, label=label, limits=limits)
+
+
+async def afigures(doc: Fetched, label: str, limits: Limits | None = None) -> list[Figure]:
+    """A PDF's figures (figures.pdf_figures), located and rendered in a worker process, within
+    the same limits as its conversion."""
+    limits = limits or Limits.from_env()
+    return await arun(_figures, doc, label, limits, label=label, limits=limits)
 
 
 def run(function: Callable[..., T], *args: Any, label: str, limits: Limits | None = None) -> T:
@@ -197,4 +207,21 @@ def _convert(doc: Fetched, label: str, limits: Limits) -> Converted:
             raise MemoryError from None
         raise ConversionError(
             f"{label}: the converter failed on this file ({type(exc).__name__}: {first_line(str(exc))})"
+        ) from None
+
+
+def _figures(doc: Fetched, label: str, limits: Limits) -> list[Figure]:
+    from paper_summarizer.documents import figures
+
+    global _label
+    _label = label
+    try:
+        return figures.pdf_figures(doc.data, limits)
+    except MemoryError:
+        raise
+    except Exception as exc:  # PDFium's own failure on this file: the conversion says it too
+        if "bad_alloc" in str(exc):
+            raise MemoryError from None
+        raise ConversionError(
+            f"{label}: finding the figures failed ({type(exc).__name__}: {first_line(str(exc))})"
         ) from None

@@ -176,3 +176,20 @@ def test_a_page_of_a_hundred_thousand_runs_converts_whole_within_the_limit(tmp_p
     path = make_many_runs(tmp_path / "runs.pdf", 100_000)
     markdown, *_ = worker.convert(Fetched(path.read_bytes(), ".pdf", "", "runs"), path.name, TEST_LIMITS)
     assert sum(ch.isalpha() for ch in markdown) == 100_000
+
+
+@pytest.mark.parametrize("name", ["xobject_laughs", "nested_marked_content", "page_tree_cycle", "encrypted"])
+def test_finding_figures_in_a_hostile_pdf_ends_within_its_limits(name: str, tmp_path: Path) -> None:
+    from paper_summarizer.errors import ConversionError
+    from tests.hostile_pdfs import HOSTILE
+
+    path = HOSTILE[name](tmp_path / f"{name}.pdf")
+    started = time.monotonic()
+    try:
+        found = asyncio.run(worker.afigures(Fetched(path.read_bytes(), ".pdf", "", name), path.name, TEST_LIMITS))
+    except ConversionError as exc:
+        assert str(exc).startswith(path.name) and "\n" not in str(exc)
+    else:
+        assert found == []
+    assert time.monotonic() - started < TEST_LIMITS.seconds + 10
+    assert worker.convert(_sample(), "next.pdf")[1].startswith("Gates Before Judges")  # the pool goes on

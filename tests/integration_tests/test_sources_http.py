@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from langgraph.store.memory import InMemoryStore
 
-from paper_summarizer.documents import library, ocr, sources
+from paper_summarizer.documents import figures, library, ocr, sources
 from paper_summarizer.documents.sources import Access
 from paper_summarizer.errors import NetworkError, SourceError
 from tests.factories import paper_markdown
@@ -271,3 +271,33 @@ def test_sources_of_an_arxiv_html_paper_link_to_its_section_anchors(
     for number, url, anchor in links:
         assert url == f"{base}/html/2401.01234"
         assert f'<section id="{anchor}"' in html and anchor == f"S{number}"  # the section it names
+
+
+FIGURES_HTML = """<!DOCTYPE html><html><head><title>Gates Before Judges</title></head><body>
+<h1>Gates Before Judges</h1><p>{body}</p>
+<figure class="ltx_figure"><img src="x1.png"><figcaption>Figure 1: Gates first.</figcaption></figure>
+<figure class="ltx_figure"><img src="missing.png"><figcaption>Figure 2: Gone.</figcaption></figure>
+<figure class="ltx_figure"><img src="x3.png"><figcaption>Figure 3: Too big.</figcaption></figure>
+</body></html>"""
+
+
+def test_arxiv_html_figures_are_downloaded_as_papers_are(arxiv: dict[str, bytes]) -> None:
+    import io
+
+    from PIL import Image
+
+    arxiv["/html/2401.01234"] = FIGURES_HTML.format(body="Gates cut judge calls. " * 40).encode()
+    small, large = io.BytesIO(), io.BytesIO()
+    Image.new("RGB", (30, 20), "red").save(small, "PNG")
+    Image.frombytes("RGB", (300, 300), bytes(300 * 300 * 3)).save(large, "BMP")  # 270 KB
+    arxiv["/html/x1.png"], arxiv["/html/x3.png"] = small.getvalue(), large.getvalue()
+    store = InMemoryStore()
+    limit = 100_000  # the page and the small image fit; the large one is past the paper's limit
+    ref, _ = awaited(library.load("arXiv:2401.01234", store, access=SERVED_HERE, max_bytes=limit, with_figures=True))
+    found = awaited(library.figures(store, ref))
+    assert [(figure.number, figure.caption) for figure in found] == [(1, "Figure 1: Gates first.")]
+    assert Image.open(io.BytesIO(found[0].png)).size == (30, 20)
+    # A deployment that may not fetch private addresses fetches no image there either.
+    closed = Access(local_files=False, private_urls=False, model_urls=False)
+    listed = figures.html_figures(arxiv["/html/2401.01234"], arxiv["__base__"].decode() + "/html/2401.01234")
+    assert figures.download(listed, access=closed, max_bytes=limit) == []
