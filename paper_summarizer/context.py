@@ -146,6 +146,13 @@ class Context:
         "End each paragraph of the summary with its sources in the paper, '(§3.2, p. 5)', written by code "
         "from the evidence of its supported sentences.",
     )
+    max_figures: int = setting(
+        "max_figures",
+        2,
+        "Most of the paper's own figures the writer may place in the summary (each by a marker such as "
+        "[[Figure 3]] on its own line; code puts in the image, cropped from the paper, and the paper's caption). "
+        "0: no figures, and none are looked for.",
+    )
     human_review: bool = setting(
         "human_review", False, "Pause after each verdict for a person to approve or give feedback."
     )
@@ -183,6 +190,8 @@ class Context:
         for name, kind in (("audience", Audience), ("draft_mode", DraftMode)):
             if getattr(self, name) not in get_args(kind):
                 raise BadInputError(f"unknown {name} {getattr(self, name)!r}: use one of {', '.join(get_args(kind))}")
+        if self.max_figures < 0:
+            raise BadInputError(f"max_figures must be 0 or more, not {self.max_figures}")
         if not 0 <= self.min_coverage <= 1:
             raise BadInputError(f"min_coverage must be between 0 and 1, not {self.min_coverage}")
         for name in ("max_paper_words", "max_condense_parts", "max_model_calls", "max_total_tokens"):

@@ -77,6 +77,29 @@ def place(summary: str, figures: Sequence[Captioned], name: str, max_figures: in
     return Placed(markdown, used, unknown)
 
 
+def without_markers(summary: str) -> str:
+    """The summary as the gates read it: its marker lines are code's to fill, not its words."""
+    return re.sub(r"\n{3,}", "\n\n", _MARKER.sub("", summary))
+
+
+def unknown_markers(summary: str, figures: Sequence[Captioned]) -> list[str]:
+    """The markers that name no figure of the paper ("[[Figure 9]]" in a paper with 4)."""
+    return place(summary, figures, "", max_figures=len(figures)).unknown
+
+
+_OVERVIEW = re.compile(r"\b(overview|architecture|framework|pipeline|approach|method|system|model)\b", re.IGNORECASE)
+
+
+def overview_figure(figures: Sequence[Captioned]) -> Captioned | None:
+    """The first figure whose caption names the method or the overview: the one an outline
+    places under its approach section for a small writer."""
+    return next((f for f in figures if f.kind == "figure" and _OVERVIEW.search(f.caption)), None)
+
+
+def marker(figure: Captioned) -> str:
+    return f"[[{_name(figure)}]]"
+
+
 def strip_captions(markdown: str) -> str:
     """The summary without the figures `place` put in (images and the paper's captions), so that
     the copy gate and the word count read only the summary's own words."""

@@ -4,9 +4,11 @@ new file."""
 
 from __future__ import annotations
 
+import base64
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from paper_summarizer.state import Result
 
@@ -15,17 +17,24 @@ _UMASK = os.umask(0)
 os.umask(_UMASK)
 
 
-def write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, content: str | bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            f.write(content.encode("utf-8") if isinstance(content, str) else content)
         os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; a summary is an ordinary file
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_figures(output_dir: Path, name: str, figures: list[dict[str, Any]]) -> None:
+    """Each figure a summary shows, as <name>.figures/<file>.png (written before the summary that
+    links them, so a summary never points at a missing image)."""
+    for figure in figures:
+        write_atomic(output_dir / f"{name}.figures" / Path(figure["file"]).name, base64.b64decode(figure["png_base64"]))
 
 
 def write(
@@ -40,8 +49,15 @@ def write(
 
 
 def digest_entry(
-    source: str, result: Result | None = None, *, status: str = "", rounds: int = 0, link: str = "", error: str = ""
-) -> dict[str, str]:
+    source: str,
+    result: Result | None = None,
+    *,
+    status: str = "",
+    rounds: int = 0,
+    link: str = "",
+    error: str = "",
+    figures: list[tuple[str, str]] | None = None,
+) -> dict[str, Any]:
     """A paper's entry in the digest: from its result (a run that has not finished has none yet,
     only a status), or the one-line error of a paper that failed. The CLI's batches and the
     reading-list graph both build their digests from these."""
@@ -53,10 +69,11 @@ def digest_entry(
         "tldr": result["tldr"] if result else "",
         "status": f"{status} ({rounds} rounds)",
         "link": link,
+        "figures": figures or [],  # (label, file): thumbnails of the figures its summary shows
     }
 
 
-def digest_markdown(entries: list[dict[str, str]]) -> str:
+def digest_markdown(entries: list[dict[str, Any]]) -> str:
     """One entry per paper, in the order given: its title, TL;DR, status and a link to its
     summary, or the one-line error of a paper that failed."""
     lines = ["# Reading list digest", ""]
@@ -70,6 +87,8 @@ def digest_markdown(entries: list[dict[str, str]]) -> str:
             lines += [f"**TL;DR:** {entry['tldr']}", ""]
         link = f" · [summary]({entry['link']})" if entry.get("link") else ""
         lines += [f"Source: {entry['source']}  ", f"Status: {entry['status']}{link}", ""]
+        if entry.get("figures"):
+            lines += [" ".join(f"[![{label}]({path})]({path})" for label, path in entry["figures"]), ""]
     return "\n".join(lines).rstrip() + "\n"
 
 

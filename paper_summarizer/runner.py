@@ -173,12 +173,19 @@ class Driver:
         from a server, one paper or one of a list's: the same files)."""
         assert out.result is not None
         name = self.names.claim(key, out.result["name"])
+        markdown, figures = out.result["markdown"], out.result.get("figures") or []
+        if name != out.result["name"]:  # a batch's second paper.pdf: its figures' folder is renamed too
+            markdown = markdown.replace(f"]({out.result['name']}.figures/", f"]({name}.figures/")
         report = {"thread_id": out.thread_id, "source": out.source, "paper": paper}
         report.update({k: v for k, v in out.result.items() if k != "markdown"})
+        # The report lists the figures shown (page, caption, file); the images are in the folder.
+        report["figures"] = [{k: v for k, v in f.items() if k != "png_base64"} for f in figures]
         report_json = json.dumps(report, indent=2, ensure_ascii=False)
+        await asyncio.to_thread(outputs.write_figures, output_dir, name, figures)
         out.summary_path, out.report_path = await asyncio.to_thread(
-            outputs.write, output_dir, name, out.result["markdown"], report_json
+            outputs.write, output_dir, name, markdown, report_json
         )
+        out.figures = [(f["label"], f"{name}.figures/{Path(f['file']).name}") for f in figures]
 
     # --- a reading list: one run of its graph on one thread --------------------------------------
 
@@ -216,10 +223,7 @@ class Driver:
             done = SummaryResult(thread_id, paper["source"], Status(paper["result"]["status"]), paper["result"])
             await self._write(done, f"{thread_id}/{paper['index']}", record.output_dir, None)
             out.papers.append(done)
-            link = done.summary_path.name if done.summary_path else ""
-            entries.append(
-                outputs.digest_entry(paper["source"], done.result, status=done.status, rounds=done.rounds, link=link)
-            )
+            entries.append(digest_entry(done))
         out.digest_path = record.output_dir / "digest.md"
         await asyncio.to_thread(outputs.write_atomic, out.digest_path, outputs.digest_markdown(entries))
         overview = out.result["synthesis"]
@@ -317,6 +321,14 @@ async def _run_batch(
     return done
 
 
+def digest_entry(done: SummaryResult) -> dict[str, Any]:
+    """A run's entry in digest.md: its title, TL;DR, status, and links to its summary and figures."""
+    link = done.summary_path.name if done.summary_path else ""
+    return outputs.digest_entry(
+        done.source, done.result, status=done.status, rounds=done.rounds, link=link, figures=done.figures
+    )
+
+
 def write_digest(items: list[BatchItem], output_dir: Path) -> Path:
     """digest.md beside the summaries: the reading list at a glance, from each run's result."""
     entries = []
@@ -325,16 +337,7 @@ def write_digest(items: list[BatchItem], output_dir: Path) -> Path:
             error = describe(item.error or RuntimeError("no result"))[0]
             entries.append(outputs.digest_entry(item.source, error=error))
             continue
-        path = item.result.summary_path
-        entries.append(
-            outputs.digest_entry(
-                item.source,
-                item.result.result,
-                status=item.result.status,
-                rounds=item.result.rounds,
-                link=path.name if path else "",
-            )
-        )
+        entries.append(digest_entry(item.result))
     path = output_dir / "digest.md"
     outputs.write_atomic(path, outputs.digest_markdown(entries))
     return path

@@ -54,6 +54,7 @@ class SummaryResult:
     attempts: list[dict[str, Any]] = field(default_factory=list)  # as stored, for an unfinished run
     summary_path: Path | None = None
     report_path: Path | None = None
+    figures: list[tuple[str, str]] = field(default_factory=list)  # (label, file beside the summary)
 
     @property
     def passed(self) -> bool:

@@ -157,6 +157,9 @@ class Result(TypedDict):
     claims: list[dict[str, Any]]
     key_facts: list[dict[str, Any]]
     attempts: list[dict[str, Any]]  # every round, with its texts, models, verdict and tokens
+    # The paper's figures the summary shows: {label, file (as the markdown links it), page, caption,
+    # png_base64}; the CLI writes each PNG to <name>.figures/.
+    figures: list[dict[str, Any]]
 
 
 def _largest_upload() -> int:

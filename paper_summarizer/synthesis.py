@@ -109,4 +109,5 @@ def context(ctx: Context, topic: str, numbers: list[int]) -> Context:
         evaluate_instructions=template("evaluate_synthesis"),
         criteria=criteria(ctx),
         draft_mode="whole",
+        max_figures=0,  # an overview's figures would be one paper's; it compares them in words
     )

@@ -10,9 +10,10 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from paper_summarizer import quality, texts
+from paper_summarizer import figure_markers, quality, texts
 from paper_summarizer.context import Context
 from paper_summarizer.documents import library
+from paper_summarizer.figure_markers import Captioned
 from paper_summarizer.nodes.shared import store_of, writer_name
 from paper_summarizer.replies import add_usage
 from paper_summarizer.state import Attempt, State
@@ -25,8 +26,11 @@ async def compose(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     round_no = len(state.get("attempts") or []) + 1
     drafts = {d["index"]: d for d in state.get("drafts") or [] if d["round"] == round_no}
     paper_text = await library.text(store, state["paper"])
+    # A small writer places no figure itself: the outline shows the one that overviews the method.
+    figures = await library.figures(store, state["paper"]) if runtime.context.max_figures else []
+    shown = figure_markers.overview_figure(figures)
     # Checking numbers searches the paper (an index built on first use): off the event loop.
-    summary = await asyncio.to_thread(_composed, state, drafts, paper_text)
+    summary = await asyncio.to_thread(_composed, state, drafts, paper_text, shown)
     attempt = Attempt(
         round=round_no,
         summary_key=await texts.put(store, summary),
@@ -38,9 +42,10 @@ async def compose(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     return {"summary": summary, "attempts": [attempt]}
 
 
-def _composed(state: State, drafts: dict[int, Any], paper_text: str) -> str:
+def _composed(state: State, drafts: dict[int, Any], paper_text: str, figure: Captioned | None) -> str:
     seen: set[str] = set()
     blocks = [f"# {state['paper']['title']}"]
+    approach = [s["index"] for s in state["outline"] if s["level"] == 2][1:2]  # the second: the approach
     for section in state["outline"]:
         raw = drafts[section["index"]]["text"] if section["index"] in drafts else ""
         if section["level"] == 0:  # the TL;DR: one sentence, on the line under the title
@@ -50,6 +55,8 @@ def _composed(state: State, drafts: dict[int, Any], paper_text: str) -> str:
         text = clean(raw, paper_text, seen)
         blocks.append(f"{'#' * section['level']} {section['heading']}")
         blocks.append(text)
+        if figure is not None and section["index"] in approach:
+            blocks.append(figure_markers.marker(figure))
     return "\n\n".join(b for b in blocks if b).strip() + "\n"
 
 

@@ -17,9 +17,10 @@ from typing import Any, Protocol
 
 from langgraph.runtime import Runtime
 
-from paper_summarizer import claims, prompts, quality, texts, verdicts
+from paper_summarizer import claims, figure_markers, prompts, quality, texts, verdicts
 from paper_summarizer.context import Context
 from paper_summarizer.documents import library
+from paper_summarizer.documents.figures import Figure
 from paper_summarizer.nodes import fact_check
 from paper_summarizer.nodes.shared import check_budget, judge_name, paper_for_prompt, store_of
 from paper_summarizer.prompts import conversation, fill, quote, template
@@ -50,17 +51,20 @@ async def _evaluate(state: State, runtime: Runtime[Context], assess: Gates) -> d
     attempt = state["attempts"][-1]
     summary = state.get("summary", "")
     full_text, where = await library.located_text(store, state["paper"])
+    figures = await library.figures(store, state["paper"])
     # The checks search the paper (an index built on first use) and load a language model from
-    # disk: off the event loop, which LangGraph Server's blocking check enforces.
+    # disk: off the event loop, which LangGraph Server's blocking check enforces. They read the
+    # summary without its figure markers (code's to fill), and a marker naming no figure fails.
     gates, numbers = await asyncio.to_thread(
         assess,
-        summary,
+        figure_markers.without_markers(summary),
         full_text,
         min_words=ctx.min_words,
         min_sections=ctx.min_sections,
         language=ctx.language,
         paper_title=state["paper"]["title"],
     )
+    gates = [*gates, _figures_check(summary, figures)]
     if not all(g["passed"] for g in gates):
         verdict = verdicts.from_gates(gates, numbers, empty=not summary.strip())
         return {"attempts": [{"round": attempt["round"], "verdict": verdict}]}
@@ -91,6 +95,13 @@ async def _evaluate(state: State, runtime: Runtime[Context], assess: Gates) -> d
         "attempts": [{"round": attempt["round"], "verdict": verdict}],
         "model_calls": facts_calls + calls + claims_calls,
     }
+
+
+def _figures_check(summary: str, figures: list[Figure]) -> Check:
+    unknown = figure_markers.unknown_markers(summary, figures)
+    listed = ", ".join(figure_markers.marker(f) for f in figures) or "none"
+    problem = f"places {', '.join(unknown)}, which the paper does not have; use only its figures ({listed})"
+    return quality.check("figures", problem if unknown else "")
 
 
 evaluate = evaluate_with(quality.assess)

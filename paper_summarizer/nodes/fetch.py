@@ -42,8 +42,9 @@ def fetch_with(access: Access) -> FetchNode:
         store = store_of(runtime)
         max_bytes = int(ctx.max_download_mb * 1_000_000)
         paper, text = await library.load(
-            state["source"], store, access=access, max_bytes=max_bytes, upload=state.get("upload")
-        )
+            state["source"], store, access=access, max_bytes=max_bytes, upload=state.get("upload"),
+            with_figures=ctx.max_figures > 0,
+        )  # fmt: skip
         if paper["words"] > ctx.max_paper_words:
             raise SourceError(
                 f"{state['source']} has {paper['words']:,} words, over the limit of {ctx.max_paper_words:,} "

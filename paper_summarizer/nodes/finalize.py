@@ -4,13 +4,14 @@ the last), its status, what it still fails, who wrote and who checked it, and th
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
 from langgraph.config import get_config
 from langgraph.runtime import Runtime
 
-from paper_summarizer import claims, evidence, models, prompts, quality, texts, verdicts
+from paper_summarizer import claims, evidence, figure_markers, models, prompts, quality, texts, verdicts
 from paper_summarizer.context import Context
 from paper_summarizer.documents import library
 from paper_summarizer.nodes.shared import run_usage, store_of
@@ -54,11 +55,27 @@ async def finalize(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
         claims=[_readable_claim(c, paper_text, where) for c in record.get("claims", [])],
         key_facts=record.get("facts", []),
         attempts=[await _readable(store, a) for a in attempts],
+        figures=[],
     )
     thread_id = str((get_config().get("configurable") or {}).get("thread_id", ""))
     shown = claims.with_sources(summary, record.get("claims", []), where) if ctx.sources else summary
-    result["markdown"] = shown.rstrip() + "\n\n---\n\n" + "\n".join(f"*{line}*  " for line in footer(result, thread_id))
+    # Each marker of a real figure becomes its image and the paper's caption; the others go.
+    placed = figure_markers.place(shown, await library.figures(store, paper), paper["name"], ctx.max_figures)
+    result["figures"] = [_figure_entry(figure, paper["name"]) for figure in placed.used]
+    result["markdown"] = (
+        placed.markdown.rstrip() + "\n\n---\n\n" + "\n".join(f"*{line}*  " for line in footer(result, thread_id))
+    )
     return {"result": result}
+
+
+def _figure_entry(figure: Any, name: str) -> dict[str, Any]:
+    """A figure the summary shows, as its result carries it: where the summary links it, where it
+    is in the paper, its caption, and the PNG itself (at most 200 KB, in base64) for clients that
+    write `<name>.figures/` (the CLI, a --server client)."""
+    return {
+        "label": figure.label, "file": f"{name}.figures/{figure_markers.file_name(figure)}", "page": figure.page,
+        "caption": figure.caption, "png_base64": base64.b64encode(figure.png).decode("ascii"),
+    }  # fmt: skip
 
 
 def _readable_claim(claim: dict[str, Any], paper: str, where: evidence.Locator) -> dict[str, Any]:

@@ -6,8 +6,9 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from paper_summarizer import texts, verdicts
+from paper_summarizer import figure_markers, texts, verdicts
 from paper_summarizer.context import Context
+from paper_summarizer.documents import library
 from paper_summarizer.nodes.shared import chat_model, check_budget, paper_for_prompt, store_of, writer_name
 from paper_summarizer.prompts import conversation, criteria, fill, quote, template, writer_instructions
 from paper_summarizer.replies import split_reply, usage_of
@@ -21,7 +22,8 @@ async def generate(state: State, runtime: Runtime[Context]) -> dict[str, Any]:
     paper_text, _ = await paper_for_prompt(store, paper, ctx)
     attempts = state.get("attempts") or []
     round_no = len(attempts) + 1
-    instructions = writer_instructions(ctx)
+    figures = await library.figures(store, paper) if ctx.max_figures else []
+    instructions = writer_instructions(ctx, figure_markers.figure_list(figures, ctx.max_figures))
     base = revision_base(attempts, len(criteria(ctx)))
     if base is None:
         request = fill(template("generate"), instructions=instructions)

@@ -69,15 +69,19 @@ def built_in_criteria(ctx: Context, name: str = "criteria") -> list[str]:
     return [line[2:].strip() for line in text.splitlines() if line.startswith("- ")]
 
 
-def writer_instructions(ctx: Context) -> str:
-    """The writer's rules: the caller's own, or ours for the run's language and audience. They
-    hold in every round, revisions too."""
-    return fill(
+def writer_instructions(ctx: Context, figures: str = "") -> str:
+    """The writer's rules: the caller's own, or ours for the run's language and audience, and the
+    paper's figures it may place (`figures`: their markers and captions, one per line). They hold
+    in every round, revisions too."""
+    rules = fill(
         ctx.generate_instructions or template("instructions"),
         min_words=ctx.min_words,
         min_chars=2 * ctx.min_words,
         **reader(ctx),
     ).strip()
+    if not figures:
+        return rules
+    return rules + "\n" + fill(template("figures"), max_figures=ctx.max_figures, figures=figures).strip()
 
 
 def conversation(paper: str, ctx: Context, request: str) -> list[BaseMessage]:

@@ -646,3 +646,38 @@ def test_the_cli_runs_a_reading_list_with_its_overview_as_one_run_here_and_on_th
         assert all(f"[{n}]" in overview_text for n in (1, 2, 3))
         outputs[backend] = re.sub(r"thread [\w-]+", "thread T", overview_text)
     assert outputs["local"] == outputs["server"]
+
+
+@pytest.mark.parametrize("backend", ["local", "server"])
+def test_the_papers_figures_placed_by_the_writer_are_written_beside_the_summary_on_either_backend(
+    backend: str, server_url: str, scripted: list[ScriptedServer], tmp_path: Path
+) -> None:
+    """The writer places [[Figure 1]]; code puts in the crop from the PDF and the paper's caption,
+    and the client writes <name>.figures/ with the PNG (the graph's result carries it, so the
+    --server client writes the same files). A marker naming no figure fails a gate."""
+    from tests.integration_tests.test_cli import cli
+    from tests.pdf_factory import make_figures_pdf
+
+    name = f"figs-{uuid.uuid4().hex[:8]}"
+    make_figures_pdf(tmp_path / f"{name}.pdf")
+    written = summary(150).replace("## The approach\n\n", "## The approach\n\n[[Figure 1]]\n\n[[Figure 9]]\n\n", 1)
+    model = start(scripted, writer_and_judge([written], [verdict_json("PASS")]))
+    where = ["--server", server_url] if backend == "server" else ["--checkpoint-db", str(tmp_path / "c.sqlite")]
+    done = cli(
+        "summarize", f"{name}.pdf", *where, "--model", SCRIPTED, "--base-url", model.url, "--min-words", "100",
+        "--max-iterations", "1", "--output-dir", "out", cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 3, done.stderr  # capped: a summary of another paper, and a marker of no figure
+    markdown = (tmp_path / "out" / f"{name}.summary.md").read_text()
+    assert (
+        f"![Figure 1: Loss over training steps for the five runs, lower is better.]({name}.figures/figure-1.png)"
+        in (markdown)
+    )
+    assert "*Figure 1, in the paper's words:" in markdown and "[[Figure" not in markdown
+    png = (tmp_path / "out" / f"{name}.figures" / "figure-1.png").read_bytes()
+    assert png.startswith(b"\x89PNG")
+    report = json.loads((tmp_path / "out" / f"{name}.report.json").read_text())
+    assert [(f["label"], f["page"]) for f in report["figures"]] == [("Figure 1", 1)]
+    assert "png_base64" not in report["figures"][0]
+    gates = report["attempts"][0]["verdict"]["gates"]
+    assert any(g["name"] == "figures" and not g["passed"] and "[[Figure 9]]" in g["detail"] for g in gates)

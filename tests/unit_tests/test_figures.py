@@ -240,3 +240,16 @@ def test_a_real_papers_figures_are_found() -> None:
     found = figures.pdf_figures((SHARED_PAPERS / "2506.13585.pdf").read_bytes())
     assert [figure.number for figure in found if figure.kind == "figure"] == [1, 2, 3, 4]
     assert found[0].caption.startswith("Figure 1 | Left: Benchmark performance comparison")
+
+
+def test_the_digest_shows_each_papers_figures_as_thumbnails_linking_the_images(tmp_path: Path) -> None:
+    from paper_summarizer import runner
+    from paper_summarizer.outputs import digest_markdown
+    from paper_summarizer.runs import SummaryResult
+    from paper_summarizer.state import Status
+
+    done = SummaryResult("t", "paper.pdf", Status.PASSED, summary_path=tmp_path / "paper-2.summary.md")
+    done.figures = [("Figure 3", "paper-2.figures/figure-3.png")]
+    shown = digest_markdown([runner.digest_entry(done)])
+    assert "[![Figure 3](paper-2.figures/figure-3.png)](paper-2.figures/figure-3.png)" in shown
+    assert "[summary](paper-2.summary.md)" in shown

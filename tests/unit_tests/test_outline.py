@@ -126,3 +126,26 @@ def test_the_outlines_own_headings_follow_the_language_and_fall_back_to_english(
     assert chinese == ["问题", "方法", "结果", "意义"]
     klingon = [s["heading"] for s in section_plan.plan(paper_markdown(), 500, "Klingon") if s["level"] == 2]
     assert klingon == section_plan.ORDER
+
+
+def test_the_outline_shows_the_figure_that_overviews_the_method_under_its_approach(
+    fake: SectionFake, tmp_path: Path
+) -> None:
+    """A small writer places no figure itself: the outline puts the first figure whose caption
+    names the method or the overview (here "The pipeline, ...") after the approach section."""
+    from tests.pdf_factory import make_figures_pdf
+
+    make_figures_pdf(tmp_path / "figs.pdf")
+    graph = build_graph(InMemorySaver(), InMemoryStore())
+    ctx = Context(model="writer", min_words=100, max_iterations=1, draft_mode="outline")
+    config: Any = {"configurable": {"thread_id": "t"}}
+    stream_updates(graph, {"source": str(tmp_path / "figs.pdf")}, config, context=ctx)
+    result = state_of(graph, config).values["result"]
+    approach = result["markdown"].split("## The approach", 1)[1].split("\n## ", 1)[0]
+    assert "![Figure 3: The pipeline, from the source to the summary.](figs.figures/figure-3.png)" in approach
+    assert [f["label"] for f in result["figures"]] == ["Figure 3"]
+    off = build_graph(InMemorySaver(), InMemoryStore())
+    stream_updates(
+        off, {"source": str(tmp_path / "figs.pdf")}, config, context=Context(**{**vars(ctx), "max_figures": 0})
+    )
+    assert "![Figure" not in state_of(off, config).values["result"]["markdown"]
