@@ -119,15 +119,16 @@ class LocalBackend:
         try:
             # durability="sync": a step's checkpoint is on disk before the next step starts,
             # so a kill -9 never loses a finished (paid-for) model call.
-            # subgraphs=True: a reading list's papers report their own steps, each under its task.
+            # "tasks", as from a server: a node's whole update ("updates" from a subgraph run inside
+            # a node, a reading list's papers, holds only its output keys); subgraphs=True: each
+            # paper reports its own steps, under its own task.
             stream = self._graph_of(_stored(record)).astream(
-                run_input, config, context=Context.restore(record.settings), stream_mode="updates",
+                run_input, config, context=Context.restore(record.settings), stream_mode="tasks",
                 durability="sync", subgraphs=True,
             )  # fmt: skip
-            async for namespace, chunk in stream:
-                for node, update in chunk.items():
-                    if on_update is not None and isinstance(update, dict):
-                        on_update(task_key(thread_id, namespace), node, plain(update))
+            async for namespace, task in stream:
+                if on_update is not None and isinstance(task.get("result"), dict):  # a finished node
+                    on_update(task_key(thread_id, namespace), task["name"], plain(task["result"]))
         finally:
             await self._touch(thread_id, pid=None)
 

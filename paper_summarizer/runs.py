@@ -38,9 +38,14 @@ def plain(update: dict[str, Any]) -> dict[str, Any]:
 
 
 def task_key(thread_id: str, namespace: tuple[str, ...]) -> str:
-    """Whose progress an update is: the thread's, or, inside a reading list, one paper's task."""
-    inner = [part for part in namespace if part.startswith("summarize_paper:")]
-    return f"{thread_id}/{inner[0].split(':', 1)[1][:6]}" if inner else thread_id
+    """Whose progress an update is: the thread's, or inside a reading list one paper's (its task,
+    named by the first characters of its ID) or the overview's."""
+    for part in namespace:
+        if part.startswith("summarize_paper:"):
+            return f"{thread_id}/{part.split(':', 1)[1][:6]}"
+        if part.startswith("synthesize:"):
+            return f"{thread_id}/overview"
+    return thread_id
 
 
 @dataclass
