@@ -257,7 +257,10 @@ def summarize(
     audience: Annotated[Audience | None, described("audience")] = None,
     output_dir: OutputDir = None,
     thread_id: Annotated[
-        str | None, typer.Option(help="Thread ID for the run (one source only).", show_default=False)
+        str | None,
+        typer.Option(
+            help="Thread ID for the run (one source, or a reading list with --synthesis).", show_default=False
+        ),
     ] = None,
     checkpoint_db: CheckpointDb = None,
     concurrency: Annotated[
@@ -300,8 +303,8 @@ def summarize(
             ]
         if not sources_list:
             raise BadInputError("no source given: pass an arXiv ID, a URL or a file")
-        if thread_id and len(sources_list) > 1:
-            raise BadInputError("--thread-id names one run: give one source")
+        if thread_id and len(sources_list) > 1 and not (synthesis or topic):
+            raise BadInputError("--thread-id names one run: give one source, or the list with --synthesis")
         options: dict[str, Any] = {
             "model": model, "evaluator_model": evaluator_model, "base_url": base_url, "max_iterations": max_iterations,
             "min_words": min_words, "max_output_tokens": max_output_tokens, "human_review": review or None,

@@ -109,3 +109,52 @@ def test_ctrl_c_says_how_to_resume_and_resume_finishes(
     assert f"paper-summarizer resume ctrlc --checkpoint-db {db}" in stderr and "Traceback" not in stderr
     resumed = cli("resume", "ctrlc", "--checkpoint-db", db, cwd=tmp_path)
     assert resumed.returncode == 0, resumed.stderr
+
+
+def test_kill_9_in_the_second_paper_of_a_reading_list_then_resume_asks_nothing_about_the_first(
+    scripted: list[ScriptedServer], tmp_path: Path
+) -> None:
+    """`summarize A B --synthesis --concurrency 1`, killed while paper 2 is being written; `resume`
+    on the list's thread finishes paper 2 and the overview, and sends no request about paper 1."""
+    from tests.factories import LIST_TITLES, list_summary, overview, write_reading_list
+
+    second = threading.Event()
+
+    def script(body: dict[str, Any], n: int) -> Reply:
+        if role_of(body) == "reviewer":
+            return Reply(verdict_json("PASS", n_criteria=6))
+        content = next(str(m["content"]) for m in body["messages"] if m["role"] == "user")
+        if "reading list" in content:
+            return Reply(overview(cited=(1, 2)))
+        title = next(t for t in LIST_TITLES if f"# {t}\n" in content)
+        if title == LIST_TITLES[1] and not second.is_set():
+            # Paper 2's writer: once paper 1 is judged (its key facts and fact-check answered, and a
+            # moment to checkpoint its last steps), hold the reply until the client is killed.
+            deadline = time.monotonic() + 30
+            while len(server.fact_requests) < 2 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            time.sleep(1.0)
+            second.set()
+            return Reply(content=list_summary(title), delay=5)
+        return Reply(list_summary(title))
+
+    server = start(scripted, script)
+    papers = write_reading_list(tmp_path)[:2]
+    args = ["--model", "openai:scripted", "--base-url", server.url, "--min-words", "100"]
+    proc = subprocess.Popen(
+        [*CLI, "summarize", *papers, "--synthesis", "--concurrency", "1", "--thread-id", "list", *args],
+        cwd=tmp_path, env=cli_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert second.wait(60), proc.communicate(timeout=10)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)
+    time.sleep(0.2)
+    asked_before = len(server.requests), len(server.fact_requests)
+
+    resumed = cli("resume", "list", cwd=tmp_path)
+    assert resumed.returncode == 0, resumed.stderr
+    assert (tmp_path / "synthesis.md").is_file() and (tmp_path / "paper-1.summary.md").is_file()
+    after = [*server.requests[asked_before[0] :], *server.fact_requests[asked_before[1] :]]
+    firsts = [next(str(m["content"]) for m in r["messages"] if m["role"] == "user") for r in after]
+    about_paper_one = [c for c in firsts if f"# {LIST_TITLES[0]}\n" in c and "reading list" not in c]
+    assert after and about_paper_one == []
