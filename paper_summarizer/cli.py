@@ -319,8 +319,6 @@ def summarize(
                 err.print(f"[cyan]model:[/cyan] {models.display_name(choice.name)} ({escape(choice.reason)})")
         try:
             if synthesis or topic:
-                if review:
-                    raise BadInputError("--review works one paper at a time, not with --synthesis")
                 args = (sources_list, given, topic or "", thread_id, concurrency, checkpoint_db, server, output_dir)
                 return _reading_list(runner, *args)
             if len(sources_list) == 1 and not server:

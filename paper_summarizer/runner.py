@@ -229,7 +229,18 @@ class Driver:
         overview = out.result["synthesis"]
         if overview is not None:
             report: dict[str, Any] = {"thread_id": thread_id, "sources": record.sources, "topic": record.topic}
-            report.update({k: v for k, v in out.result.items() if k not in ("overview", "digest")})
+            report.update({k: v for k, v in out.result.items() if k not in ("overview", "digest", "papers")})
+            # Each paper as the list saw it; its own report (beside its summary) has the rest.
+            written = {p.source: p for p in out.papers}
+            report["papers"] = [
+                {
+                    "index": p["index"], "source": p["source"], "error": p["error"],
+                    "title": p["result"]["title"] if p["result"] else "",
+                    "status": p["result"]["status"] if p["result"] else "",
+                    "summary": str(written[p["source"]].summary_path or "") if p["source"] in written else "",
+                }
+                for p in out.result["papers"]
+            ]  # fmt: skip
             report_json = json.dumps(report, indent=2, ensure_ascii=False)
             out.overview_path, out.overview_report_path = await asyncio.to_thread(
                 outputs.write, record.output_dir, "synthesis", out.result["overview"], report_json, ".md"
