@@ -26,7 +26,7 @@ DraftMode = Literal["auto", "outline", "whole"]
 # PAPER_SUMMARIZER_<FIELD>_CEILING; a served run may lower them and never raise them.
 SPENDING = (
     "max_iterations", "max_output_tokens", "context_window", "max_download_mb",
-    "max_paper_words", "max_condense_parts", "max_model_calls", "max_total_tokens",
+    "max_paper_words", "max_condense_parts", "max_model_calls", "max_total_tokens", "max_figures",
 )  # fmt: skip
 
 
