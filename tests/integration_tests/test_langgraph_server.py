@@ -635,6 +635,7 @@ def test_the_cli_runs_a_reading_list_with_its_overview_as_one_run_here_and_on_th
         where = ["--server", server_url] if backend == "server" else ["--checkpoint-db", str(tmp_path / "c.sqlite")]
         done = cli(
             "summarize", *names, f"{base}/missing.md", "--synthesis", "--topic", "How do gates help?", *where,
+            "--concurrency", "2",
             "--model", SCRIPTED, "--base-url", model.url, "--min-words", "100", "--output-dir", backend, cwd=tmp_path,
         )  # fmt: skip
         assert done.returncode == 2, done.stderr  # the missing paper: bad input, and the rest went on
