@@ -167,11 +167,13 @@ def supported(
     where the paper's precision is 0.54) shares words with the sentence somewhere, but not its
     place."""
     said = frozenset(w.lower() for w in _WORD.findall(_digits(sentence, language)) if w.lower() not in _FUNCTION_WORDS)
-    candidates = list(dict.fromkeys([*evidence, *(rare or [])]))
+    # A bibliography's years, volumes and pages, and a citation's year ("(Finkel et al., 2005)"),
+    # are about other papers: no number of this paper's findings rests on them.
+    candidates = [p for p in dict.fromkeys([*evidence, *(rare or [])]) if not _REFERENCES.match(p.section)]
     stated = [
         (passage, beside)
         for passage in candidates
-        for found, beside in _windows(passage.text, language)
+        for found, beside in _windows(_uncited(passage.text), language)
         if same_number(number, found)
     ]
     by_words = any(_overlap(said, beside) for _, beside in stated)
@@ -188,6 +190,16 @@ def supported(
         for asked in _slots(sentence, language, claims=True)
         if same_number(number, asked.number)
     )
+
+
+_REFERENCES = re.compile(r"(?:\d+\.?\s*)?(?:references|bibliography|literature cited)\b", re.IGNORECASE)
+_CITED = re.compile(r"\((?:[^()]*?\b[A-Z][\w'’-]+(?: et al\.?,?|,)\s+(?:19|20)\d{2}[a-z]?\b[^()]*?)\)")
+
+
+@functools.lru_cache(maxsize=4096)
+def _uncited(text: str) -> str:
+    """The passage without its author-year citations: "(Finkel et al., 2005)", "(Lee, 2010; ...)"."""
+    return _CITED.sub(" ", text)
 
 
 def _exact(number: Number) -> bool:

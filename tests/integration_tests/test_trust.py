@@ -18,7 +18,7 @@ from tests.defects import DEFECTS, GOOD, NEEDS_A_CLAIM_JUDGE
 from tests.integration_tests.test_real_pdfs import REAL_PDFS, _require_shared
 
 # Kinds that some good summaries let through today (benchmarks/trust.py: a swapped number held
-# back in 9 of 11); on the sample paper's summary every kind but these is held.
+# back in 10 of 11); on the sample paper's summary every kind but these is held.
 PARTLY_CAUGHT = {"swapped number"}
 
 

@@ -207,3 +207,21 @@ def test_a_range_end_swapped_for_a_number_stated_elsewhere_is_flagged() -> None:
     """0.38 is an agreement between annotators too, but not where kappa rose from."""
     found = _found("Agreement with human annotators, measured with Cohen's kappa, rose from 0.38 to 0.78.")
     assert found["0.38"] is False
+
+
+def test_a_citations_year_or_the_bibliography_does_not_support_a_summarys_number() -> None:
+    """ "(Finkel et al., 2005) for English" states no result of 2005; nor do a reference list's
+    years and pages. A year the paper itself gives ("November 2003") still counts."""
+    paper = (
+        "# Answer validation\n\n## Results\n\nWe use StanfordNER (Finkel et al., 2005) for English, and the English "
+        "run reached an f-measure of 0.64 in the Top500 list of November 2003.\n\n## References\n\n"
+        "Dagan, I. 2006. The PASCAL challenge. In MLCW 2005, pages 177-190.\n"
+    )
+    flagged = {
+        n["number"] for n in quality.grounding("The English run reached an f-measure of 2005.", paper) if not n["found"]
+    }
+    assert flagged == {"2005"}
+    assert not [n for n in quality.grounding("The English run reached an f-measure of 0.64.", paper) if not n["found"]]
+    assert not [n for n in quality.grounding("It was in the Top500 list of November 2003.", paper) if not n["found"]]
+    in_references = quality.grounding("The PASCAL challenge pages were 177 in MLCW.", paper)
+    assert [n["found"] for n in in_references] == [False]
