@@ -14,9 +14,6 @@ SHORT_CAPTION_CHARS = 100
 PROMPT_CAPTION_CHARS = 300
 
 _MARKER = re.compile(r"^[ \t]*\[\[\s*(Figure|Table)\s+(\d{1,3})\s*\]\][ \t]*$", re.MULTILINE | re.IGNORECASE)
-# What `place` writes, so that `strip_captions` finds it again.
-_IMAGE_LINE = re.compile(r"^!\[(?:Figure|Table) \d+[^\n]*\]\([^)\n]*\)[ \t]*$", re.MULTILINE)
-_CAPTION_LINE = re.compile(r"^\*(?:Figure|Table) \d+, in the paper's words: [^\n]*\*[ \t]*$", re.MULTILINE)
 _LABEL = re.compile(r"^\s*(?:Figure|Fig\.?|Table)\s*\d+\s*[.:|—–]?\s*", re.IGNORECASE)
 
 
@@ -98,13 +95,6 @@ def overview_figure(figures: Sequence[Captioned]) -> Captioned | None:
 
 def marker(figure: Captioned) -> str:
     return f"[[{_name(figure)}]]"
-
-
-def strip_captions(markdown: str) -> str:
-    """The summary without the figures `place` put in (images and the paper's captions), so that
-    the copy gate and the word count read only the summary's own words."""
-    text = _CAPTION_LINE.sub("", _IMAGE_LINE.sub("", markdown))
-    return re.sub(r"\n{3,}", "\n\n", text)
 
 
 def _name(figure: Captioned) -> str:
