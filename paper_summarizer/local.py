@@ -53,9 +53,9 @@ class LocalBackend:
         async with open_persistence(checkpoint_db) as (saver, store):
             yield cls(saver, store)
 
-    def _graph_of(self, value: Mapping[str, Any]) -> Any:
-        """The graph a thread runs: the summarizer, or for a reading list its own graph."""
-        if not value.get("sources"):
+    def _graph_of(self, sources: list[str] | None) -> Any:
+        """The graph a thread runs: the summarizer, or for a reading list (its sources) its own."""
+        if not sources:
             return self.graph
         if self._reading_list is None:
             from paper_summarizer.reading_list import build_reading_list_graph
@@ -72,7 +72,7 @@ class LocalBackend:
     async def create(self, source: str, record: Record, thread_id: str | None) -> str:
         thread_id = thread_id or new_thread_id()
         if (
-            await self._graph_of(_stored(record)).aget_state(_config(thread_id, source))
+            await self._graph_of(record.sources).aget_state(_config(thread_id, source))
         ).values or await self.store.aget(THREADS, thread_id):
             raise BadInputError(f"thread {thread_id} already exists: use `resume {thread_id}`")
         now = _now()
@@ -93,7 +93,7 @@ class LocalBackend:
 
     async def stand(self, thread_id: str) -> Stand:
         value = await self._value(thread_id)
-        snapshot = await self._graph_of(value).aget_state(_config(thread_id, value["source"]))
+        snapshot = await self._graph_of(value.get("sources")).aget_state(_config(thread_id, value["source"]))
         values = snapshot.values
         return Stand(
             status=status_of(snapshot, value),
@@ -122,7 +122,7 @@ class LocalBackend:
             # "tasks", as from a server: a node's whole update ("updates" from a subgraph run inside
             # a node, a reading list's papers, holds only its output keys); subgraphs=True: each
             # paper reports its own steps, under its own task.
-            stream = self._graph_of(_stored(record)).astream(
+            stream = self._graph_of(record.sources).astream(
                 run_input, config, context=Context.restore(record.settings), stream_mode="tasks",
                 durability="sync", subgraphs=True,
             )  # fmt: skip
@@ -143,7 +143,9 @@ class LocalBackend:
     async def threads(self) -> list[ThreadInfo]:
         out = []
         for item in await self.store.asearch(THREADS, limit=10_000):
-            snapshot = await self._graph_of(item.value).aget_state(_config(item.key, item.value["source"]))
+            snapshot = await self._graph_of(item.value.get("sources")).aget_state(
+                _config(item.key, item.value["source"])
+            )
             out.append(
                 ThreadInfo(
                     thread_id=item.key,

@@ -1,6 +1,6 @@
 """What the driver (runner.py) and its backends (local.py, remote.py) share: a run as it stands,
-a thread's record, and the protocol a backend implements. Types only: the backends import this,
-never the driver, so no import runs back up."""
+a thread's record, the protocol a backend implements, and the small pure helpers both backends
+use. The backends import this, never the driver, so no import runs back up."""
 
 from __future__ import annotations
 
