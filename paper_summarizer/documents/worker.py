@@ -69,32 +69,54 @@ def run(function: Callable[..., T], *args: Any, label: str, limits: Limits | Non
     """`function(*args)` in a worker, within `limits` (time and memory); a crash or a limit
     becomes one ConversionError about `label`."""
     limits = limits or Limits.from_env()
-    future = _schedule(function, args, limits)
-    try:
-        return future.result()
-    except BaseException as exc:
-        future.cancel()  # Ctrl-C while waiting: stop the worker too
-        raise _explained(exc, label, limits) from None
+    for attempt in range(2):
+        pool, future = _schedule(function, args, limits)
+        try:
+            return future.result()
+        except BaseException as exc:
+            future.cancel()  # Ctrl-C while waiting: stop the worker too
+            if _broke(pool, exc) and attempt == 0:
+                continue
+            raise _explained(exc, label, limits) from None
+    raise AssertionError("unreachable")
 
 
 async def arun(function: Callable[..., T], *args: Any, label: str, limits: Limits | None = None) -> T:
     limits = limits or Limits.from_env()
-    # Handing a job to the pool writes to a pipe, and the first one starts the workers: both
-    # block, so they run in a thread, not in the event loop that serves other runs.
-    future = await asyncio.to_thread(_schedule, function, args, limits)
-    try:
-        return await asyncio.wrap_future(future)  # cancelling the await cancels the job
-    except Exception as exc:
-        raise _explained(exc, label, limits) from None
+    for attempt in range(2):
+        # Handing a job to the pool writes to a pipe, and the first one starts the workers: both
+        # block, so they run in a thread, not in the event loop that serves other runs.
+        pool, future = await asyncio.to_thread(_schedule, function, args, limits)
+        try:
+            return await asyncio.wrap_future(future)  # cancelling the await cancels the job
+        except Exception as exc:
+            if _broke(pool, exc) and attempt == 0:
+                continue
+            raise _explained(exc, label, limits) from None
+    raise AssertionError("unreachable")
 
 
-def _schedule(function: Callable[..., T], args: tuple[Any, ...], limits: Limits) -> concurrent.futures.Future[T]:
+def _schedule(
+    function: Callable[..., T], args: tuple[Any, ...], limits: Limits
+) -> tuple[Any, concurrent.futures.Future[T]]:
+    pool = _pool_for(limits)
     try:
-        future: concurrent.futures.Future[T] = _pool_for(limits).schedule(function, args=args, timeout=limits.seconds)
+        return pool, pool.schedule(function, args=args, timeout=limits.seconds)
     except RuntimeError:  # pebble's pool broke (a worker died while none had a job): start afresh
-        _discard_broken_pool()
-        future = _pool_for(limits).schedule(function, args=args, timeout=limits.seconds)
-    return future
+        _discard(pool)
+        pool = _pool_for(limits)
+        return pool, pool.schedule(function, args=args, timeout=limits.seconds)
+
+
+def _broke(pool: Any, exc: BaseException) -> bool:
+    """Whether the job failed because the pool broke, not because of its file. Pebble gives up
+    on the whole pool when a worker dies with no job of its own (killed while idle, say by the
+    kernel's OOM killer): every job waiting in it fails with BrokenProcessPool, though none of
+    them ran. Such a job is worth one more try, in a fresh pool."""
+    if isinstance(exc, concurrent.futures.process.BrokenProcessPool):
+        _discard(pool)
+        return True
+    return False
 
 
 def _pool_for(limits: Limits) -> Any:
@@ -133,12 +155,13 @@ def shutdown() -> None:
 atexit.register(shutdown)
 
 
-def _discard_broken_pool() -> None:
+def _discard(pool: Any) -> None:
+    """Stop a broken pool, unless another job has already put a fresh one in its place."""
     global _pool
     with _lock:
-        if _pool is not None:
+        if _pool is pool:
             _pool.stop()
-        _pool = None
+            _pool = None
 
 
 def _explained(exc: BaseException, label: str, limits: Limits) -> BaseException:
@@ -147,7 +170,6 @@ def _explained(exc: BaseException, label: str, limits: Limits) -> BaseException:
     import pebble
 
     if isinstance(exc, concurrent.futures.process.BrokenProcessPool):
-        _discard_broken_pool()
         return ConversionError(
             f"{label}: the conversion workers stopped ({exc}); a script that calls paper_summarizer at its top "
             "level needs `if __name__ == '__main__':`, as the workers are spawned and import it again"

@@ -55,6 +55,17 @@ def test_a_worker_killed_in_the_middle_of_a_job_fails_that_paper_clearly() -> No
     assert worker.convert(_sample(), "next.pdf")[1].startswith("Gates Before Judges")
 
 
+def test_workers_killed_while_idle_do_not_fail_the_next_paper() -> None:
+    """Pebble gives up on a pool whose worker dies with no job (the kernel's OOM killer may pick
+    an idle one); the papers waiting in it never ran, so they go to a fresh pool."""
+    for run_one in (worker.convert, lambda doc, label: asyncio.run(worker.aconvert(doc, label))):
+        run_one(_sample(), "warm-up.pdf")
+        for child in multiprocessing.active_children():
+            if child.pid is not None:
+                os.kill(child.pid, signal.SIGKILL)
+        assert run_one(_sample(), "next.pdf")[1].startswith("Gates Before Judges")
+
+
 def test_a_job_past_its_time_limit_is_stopped_with_one_line() -> None:
     started = time.monotonic()
     with pytest.raises(worker.ConversionError) as caught:
