@@ -240,3 +240,61 @@ def make_figures_pdf(path: Path) -> dict[str, Box]:
     caption(right, 100, ["Figure 4: Shown in the appendix."], 4)
     pdf.save()
     return boxes
+
+
+def make_split_table_pdf(path: Path, *, split: bool, caption_above: bool = False) -> Box:
+    """A two-column page with a ruled table and its caption "Table 1: ..." among body text.
+    By default the right column starts with the table, its caption under it; with
+    `caption_above`, the left column ends with the caption and the table under it. With `split`,
+    the table goes on in the other column (its first rows at the foot of the left column, or its
+    last rows at the top of the right one), as a long table is set; otherwise that column is
+    body text. Returns the box of the rows beside the caption."""
+    pdf = canvas.Canvas(str(path), pagesize=letter)
+    left, right, column = 60.0, 318.0, 234.0
+
+    def body(x: float, top: float, bottom: float, seed: int) -> None:
+        words, y = prose(400, seed).split(), top
+        while words and y >= bottom:
+            line = words.pop(0)
+            while words and pdf.stringWidth(f"{line} {words[0]}", "Times-Roman", 10) <= column:
+                line += " " + words.pop(0)
+            pdf.setFont("Times-Roman", 10)
+            pdf.drawString(x, y, line)
+            y -= 12
+
+    def rows(x: float, top: float, count: int, first: int) -> Box:
+        pdf.setLineWidth(0.5)
+        for i in range(count + 1):
+            pdf.line(x, top - 20 * i, x + column, top - 20 * i)
+        for edge in (x, x + 60, x + column):
+            pdf.line(edge, top, edge, top - 20 * count)
+        pdf.setFont("Times-Roman", 9)
+        for i in range(count):
+            pdf.drawString(x + 4, top - 20 * i - 14, f"R{first + i}")
+            pdf.drawString(x + 64, top - 20 * i - 14, ("Scalability", "Security", "Portability")[i % 3])
+        return (x, top - 20 * count, x + column, top)
+
+    def caption(x: float, y: float) -> None:
+        pdf.setFont("Times-Roman", 9)
+        pdf.drawString(x, y, "Table 1: Name and description of each requirement.")
+
+    if caption_above:
+        body(left, 740, 340, 1)
+        caption(left, 325)
+        box = rows(left, 310, 12, 1)  # down to the column's foot, y 70
+        if split:
+            rows(right, 740, 5, 13)
+            body(right, 600, 80, 2)
+        else:
+            body(right, 740, 80, 2)
+    else:
+        if split:
+            body(left, 740, 330, 1)
+            rows(left, 310, 12, 1)
+        else:
+            body(left, 740, 80, 1)
+        box = rows(right, 740, 5, 13 if split else 1)
+        caption(right, 625)
+        body(right, 600, 80, 2)
+    pdf.save()
+    return box

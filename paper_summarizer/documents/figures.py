@@ -337,8 +337,8 @@ def _figure_box(
     # (or another caption, or the page's edge).
     other_captions = [c.box for c in captions if c is not caption]
     stops = [_box(line) for line in _page_text(lines, body, column_width)] + other_captions
-    stops = [box for box in stops if in_span(box) and beyond(box)]
-    stops += [_box(line) for line in running if beyond(_box(line))]
+    text_stops = [box for box in stops if in_span(box) and beyond(box)]
+    stops = text_stops + [_box(line) for line in running if beyond(_box(line))]
     if up:
         limit = min((box[1] for box in stops), default=page_size[1])
         zone = (cap[3], limit)
@@ -414,6 +414,13 @@ def _figure_box(
             if not e.is_text and in_span(e.box) and 0 <= past < line_height:
                 _left_out(caption, side, "drawing past the body text")
                 return None
+    if (
+        not text_stops
+        and not caption.page_wide
+        and _other_column_runs_on(up, caption, elements, lines, captions, page_size)
+    ):
+        _left_out(caption, side, "it may be the rest (the start) of a table the column before (after) holds too")
+        return None
     # A little white around the drawing, but short of the text at either end of the zone: a
     # line's descenders reach below the box PDFium gives its characters.
     pad, clear = 2.0, 0.25 * body
@@ -423,6 +430,34 @@ def _figure_box(
         min(box[2] + pad, reach[1]),
         min(box[3] + pad, zone[1] - clear),
     )
+
+
+def _other_column_runs_on(
+    up: bool,
+    caption: _Caption,
+    elements: list[_Element],
+    lines: list[Line],
+    captions: list[_Caption],
+    page_size: tuple[float, float],
+) -> bool:
+    """Whether a figure with none of the page's text beyond it may be one part of a figure
+    split across columns (a long table): the column before it ends with a drawing, not with
+    text, when the figure starts its column; the column after it starts with one, when the
+    figure ends its column. A float at the top of a column is common; the rest of one at the
+    bottom of the column before is not."""
+    span = caption.span
+
+    def in_other(box: Box) -> bool:  # wholly in that column: not a page number across the gutter
+        return box[2] <= span[0] if up else box[0] >= span[1]
+
+    on_page = [e.box for e in elements if not e.is_text and e.box[1] >= 0 and e.box[3] <= page_size[1]]
+    drawings = [box for box in on_page if in_other(box)]
+    texts = [_box(line) for line in lines if in_other(_box(line))] + [c.box for c in captions if in_other(c.box)]
+    if not drawings or not texts:
+        return False
+    if up:  # the lowest thing in the column before
+        return min(box[1] for box in drawings) <= min(box[1] for box in texts) + 1
+    return max(box[3] for box in drawings) >= max(box[3] for box in texts) - 1
 
 
 def _left_out(caption: _Caption, side: str, why: str) -> None:

@@ -13,7 +13,7 @@ from PIL import Image
 from paper_summarizer import figure_markers
 from paper_summarizer.documents import figures
 from paper_summarizer.documents.figures import Box, Figure
-from tests.pdf_factory import make_figures_pdf
+from tests.pdf_factory import make_figures_pdf, make_split_table_pdf
 
 SHARED_PAPERS = Path(__file__).resolve().parents[3] / "shared" / "papers"
 
@@ -70,6 +70,16 @@ def test_the_caption_is_the_papers_text_and_the_png_is_screen_sized(
 
 def test_a_caption_with_no_figure_near_it_is_left_out(drawn: tuple[dict[str, Box], list[Figure]]) -> None:
     assert 4 not in {figure.number for figure in drawn[1]}
+
+
+@pytest.mark.parametrize("caption_above", [False, True])
+def test_a_table_split_across_columns_is_left_out_not_shown_cut_off(caption_above: bool, tmp_path: Path) -> None:
+    whole, split = tmp_path / "whole.pdf", tmp_path / "split.pdf"
+    rows = make_split_table_pdf(whole, split=False, caption_above=caption_above)
+    make_split_table_pdf(split, split=True, caption_above=caption_above)
+    [table] = figures.pdf_figures(whole.read_bytes())
+    assert table.label == "Table 1" and table.bbox is not None and _contains(table.bbox, rows)
+    assert figures.pdf_figures(split.read_bytes()) == []
 
 
 def test_a_large_noisy_picture_still_fits_in_a_small_png() -> None:
